@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Dhee.Bundles;
+using Dhee.Caching;
 using Dhee.Inputs;
 using Dhee.Utils;
 using Microsoft.Extensions.Logging;
@@ -59,6 +60,9 @@ public sealed class RunnerContext
 
     /// <summary>Gets the clock to use for timeouts and timestamps.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Gets the content-addressed generation cache, or null when the host runs without one.</summary>
+    public IGenerationCache? Cache { get; init; }
 
     /// <summary>Gets the sink for progress reports, if the host listens.</summary>
     public IProgress<RunnerProgress>? Progress { get; init; }
