@@ -5,6 +5,7 @@ using Dhee.Registry;
 using Dhee.Runners;
 using Dhee.Runners.BuiltIn;
 using Dhee.Tests.Bundles;
+using Dhee.Versioning;
 using NuGet.Versioning;
 
 namespace Dhee.Tests.Registry;
@@ -304,7 +305,7 @@ public sealed class RunnerRegistryTests : IDisposable
         Assert.All(registry.List(), r =>
         {
             Assert.Equal(BuiltInRunners.Source, r.Source);
-            Assert.True(Versioning.NpmVersionRange.Parse(r.Manifest.EngineCompat).IsSatisfiedBy(DheeEngine.Version, includePrerelease: true), r.Manifest.Tool);
+            Assert.True(NpmVersionRange.Parse(r.Manifest.EngineCompat).IsSatisfiedBy(DheeEngine.Version, includePrerelease: true), r.Manifest.Tool);
             Assert.Equal("object", r.Description.ConfigSchema["type"]?.GetValue<string>());
         });
     }
