@@ -4,6 +4,7 @@ using Dhee.Errors;
 using Dhee.Registry;
 using Dhee.Runners;
 using Dhee.Runners.BuiltIn;
+using Dhee.Testing.Runners;
 using Dhee.Tests.Bundles;
 using Dhee.Versioning;
 using NuGet.Versioning;
@@ -37,9 +38,9 @@ public sealed class RunnerRegistryTests : IDisposable
 
     private void RegisterAll()
     {
-        _registry.Register(TestRunner.Manifest("llm.generate", "0.3.0"), new TestRunner("llm.generate"));
-        _registry.Register(TestRunner.Manifest("comfy.tti", "1.0.0"), new TestRunner("comfy.tti", TtiSchema), "/home/u/.kshana/runners/Dhee.Runner.Comfy/1.0.0");
-        _registry.Register(TestRunner.Manifest("ffmpeg.concat"), new TestRunner("ffmpeg.concat"));
+        _registry.Register(StubRunner.Manifest("llm.generate", "0.3.0"), new StubRunner("llm.generate"));
+        _registry.Register(StubRunner.Manifest("comfy.tti", "1.0.0"), new StubRunner("comfy.tti", TtiSchema), "/home/u/.kshana/runners/Dhee.Runner.Comfy/1.0.0");
+        _registry.Register(StubRunner.Manifest("ffmpeg.concat"), new StubRunner("ffmpeg.concat"));
     }
 
     private Bundle LoadFixture()
@@ -52,7 +53,7 @@ public sealed class RunnerRegistryTests : IDisposable
     [Fact]
     public void Register_ThenGet_ReturnsRegistrationWithDescription()
     {
-        _registry.Register(TestRunner.Manifest("text.template"), new TestRunner("text.template", costHint: CostHint.PaidApi));
+        _registry.Register(StubRunner.Manifest("text.template"), new StubRunner("text.template", costHint: CostHint.PaidApi));
 
         var registration = _registry.Get("text.template");
 
@@ -65,10 +66,10 @@ public sealed class RunnerRegistryTests : IDisposable
     [Fact]
     public void Register_DuplicateToolId_FailsNamingBothSources()
     {
-        _registry.Register(TestRunner.Manifest("comfy.tti"), new TestRunner("comfy.tti"));
+        _registry.Register(StubRunner.Manifest("comfy.tti"), new StubRunner("comfy.tti"));
 
         var ex = Assert.Throws<DheeConfigurationException>(() =>
-            _registry.Register(TestRunner.Manifest("comfy.tti", "2.0.0"), new TestRunner("comfy.tti"), "/runners/Dhee.Runner.Comfy/2.0.0"));
+            _registry.Register(StubRunner.Manifest("comfy.tti", "2.0.0"), new StubRunner("comfy.tti"), "/runners/Dhee.Runner.Comfy/2.0.0"));
 
         Assert.Contains("'built-in'", ex.Message, StringComparison.Ordinal);
         Assert.Contains("'/runners/Dhee.Runner.Comfy/2.0.0'", ex.Message, StringComparison.Ordinal);
@@ -79,9 +80,9 @@ public sealed class RunnerRegistryTests : IDisposable
     [Fact]
     public void Register_DuplicateWithReplaceExisting_Overrides()
     {
-        _registry.Register(TestRunner.Manifest("comfy.tti"), new TestRunner("comfy.tti"));
+        _registry.Register(StubRunner.Manifest("comfy.tti"), new StubRunner("comfy.tti"));
 
-        _registry.Register(TestRunner.Manifest("comfy.tti", "2.0.0"), new TestRunner("comfy.tti"), "host override", replaceExisting: true);
+        _registry.Register(StubRunner.Manifest("comfy.tti", "2.0.0"), new StubRunner("comfy.tti"), "host override", replaceExisting: true);
 
         Assert.Equal("host override", _registry.Get("comfy.tti").Source);
         Assert.Single(_registry.List());
@@ -97,7 +98,7 @@ public sealed class RunnerRegistryTests : IDisposable
     public void Register_InvalidManifest_FailsNamingField(string tool, string version, string engineCompat, string field)
     {
         var ex = Assert.Throws<DheeConfigurationException>(() =>
-            _registry.Register(TestRunner.Manifest(tool, version, engineCompat), new TestRunner(tool), "plugin-x"));
+            _registry.Register(StubRunner.Manifest(tool, version, engineCompat), new StubRunner(tool), "plugin-x"));
 
         Assert.Contains(field, ex.Message, StringComparison.Ordinal);
         Assert.Contains("plugin-x", ex.Message, StringComparison.Ordinal);
@@ -106,7 +107,7 @@ public sealed class RunnerRegistryTests : IDisposable
     [Fact]
     public void Register_DescriptionIdDiffersFromTool_Fails()
     {
-        var ex = Assert.Throws<DheeConfigurationException>(() => _registry.Register(TestRunner.Manifest("comfy.tti"), new TestRunner("comfy.image")));
+        var ex = Assert.Throws<DheeConfigurationException>(() => _registry.Register(StubRunner.Manifest("comfy.tti"), new StubRunner("comfy.image")));
 
         Assert.Contains("'comfy.image'", ex.Message, StringComparison.Ordinal);
     }
@@ -159,8 +160,8 @@ public sealed class RunnerRegistryTests : IDisposable
     [Fact]
     public void ValidateBundle_UndeclaredToolUsedByNodeNotRegistered_IsReportedAtTheNode()
     {
-        _registry.Register(TestRunner.Manifest("llm.generate", "0.3.0"), new TestRunner("llm.generate"));
-        _registry.Register(TestRunner.Manifest("comfy.tti"), new TestRunner("comfy.tti", TtiSchema));
+        _registry.Register(StubRunner.Manifest("llm.generate", "0.3.0"), new StubRunner("llm.generate"));
+        _registry.Register(StubRunner.Manifest("comfy.tti"), new StubRunner("comfy.tti", TtiSchema));
 
         var problem = Assert.Single(_registry.ValidateBundle(LoadFixture()));
 
@@ -186,9 +187,9 @@ public sealed class RunnerRegistryTests : IDisposable
     [Fact]
     public void ValidateBundle_PrereleaseRunnerInsideRange_IsAccepted()
     {
-        _registry.Register(TestRunner.Manifest("llm.generate", "0.4.0-beta.1"), new TestRunner("llm.generate"));
-        _registry.Register(TestRunner.Manifest("comfy.tti"), new TestRunner("comfy.tti", TtiSchema));
-        _registry.Register(TestRunner.Manifest("ffmpeg.concat"), new TestRunner("ffmpeg.concat"));
+        _registry.Register(StubRunner.Manifest("llm.generate", "0.4.0-beta.1"), new StubRunner("llm.generate"));
+        _registry.Register(StubRunner.Manifest("comfy.tti"), new StubRunner("comfy.tti", TtiSchema));
+        _registry.Register(StubRunner.Manifest("ffmpeg.concat"), new StubRunner("ffmpeg.concat"));
 
         Assert.Empty(_registry.ValidateBundle(LoadFixture()));
     }
@@ -200,9 +201,9 @@ public sealed class RunnerRegistryTests : IDisposable
     public void ValidateBundle_CredentialUnsetOrBlank_IsReportedWithoutValue(string? value)
     {
         _env["OPENAI_API_KEY"] = value;
-        _registry.Register(TestRunner.Manifest("llm.generate", "0.3.0", ">=0.1.0", "OPENAI_API_KEY"), new TestRunner("llm.generate"));
-        _registry.Register(TestRunner.Manifest("comfy.tti"), new TestRunner("comfy.tti", TtiSchema));
-        _registry.Register(TestRunner.Manifest("ffmpeg.concat"), new TestRunner("ffmpeg.concat"));
+        _registry.Register(StubRunner.Manifest("llm.generate", "0.3.0", ">=0.1.0", "OPENAI_API_KEY"), new StubRunner("llm.generate"));
+        _registry.Register(StubRunner.Manifest("comfy.tti"), new StubRunner("comfy.tti", TtiSchema));
+        _registry.Register(StubRunner.Manifest("ffmpeg.concat"), new StubRunner("ffmpeg.concat"));
 
         var problem = Assert.Single(_registry.ValidateBundle(LoadFixture()));
 
@@ -214,9 +215,9 @@ public sealed class RunnerRegistryTests : IDisposable
     public void ValidateBundle_CredentialSet_IsAccepted()
     {
         _env["OPENAI_API_KEY"] = "sk-test";
-        _registry.Register(TestRunner.Manifest("llm.generate", "0.3.0", ">=0.1.0", "OPENAI_API_KEY"), new TestRunner("llm.generate"));
-        _registry.Register(TestRunner.Manifest("comfy.tti"), new TestRunner("comfy.tti", TtiSchema));
-        _registry.Register(TestRunner.Manifest("ffmpeg.concat"), new TestRunner("ffmpeg.concat"));
+        _registry.Register(StubRunner.Manifest("llm.generate", "0.3.0", ">=0.1.0", "OPENAI_API_KEY"), new StubRunner("llm.generate"));
+        _registry.Register(StubRunner.Manifest("comfy.tti"), new StubRunner("comfy.tti", TtiSchema));
+        _registry.Register(StubRunner.Manifest("ffmpeg.concat"), new StubRunner("ffmpeg.concat"));
 
         var problems = _registry.ValidateBundle(LoadFixture());
 
@@ -226,9 +227,9 @@ public sealed class RunnerRegistryTests : IDisposable
     [Fact]
     public void ValidateBundle_RunnerEngineCompatNotSatisfied_IsReported()
     {
-        _registry.Register(TestRunner.Manifest("llm.generate", "0.3.0", "^1.0.0"), new TestRunner("llm.generate"), "/runners/Dhee.Runner.Llm/0.3.0");
-        _registry.Register(TestRunner.Manifest("comfy.tti"), new TestRunner("comfy.tti", TtiSchema));
-        _registry.Register(TestRunner.Manifest("ffmpeg.concat"), new TestRunner("ffmpeg.concat"));
+        _registry.Register(StubRunner.Manifest("llm.generate", "0.3.0", "^1.0.0"), new StubRunner("llm.generate"), "/runners/Dhee.Runner.Llm/0.3.0");
+        _registry.Register(StubRunner.Manifest("comfy.tti"), new StubRunner("comfy.tti", TtiSchema));
+        _registry.Register(StubRunner.Manifest("ffmpeg.concat"), new StubRunner("ffmpeg.concat"));
 
         var problem = Assert.Single(_registry.ValidateBundle(LoadFixture()));
 
@@ -242,9 +243,9 @@ public sealed class RunnerRegistryTests : IDisposable
     public void ValidateBundle_PrereleaseEngineInsideRunnerRange_IsAccepted()
     {
         // Engine 0.2.0-preview.1 must satisfy '>=0.1.0' even though it is a prerelease (include-prerelease semantics).
-        _registry.Register(TestRunner.Manifest("llm.generate", "0.3.0", ">=0.1.0"), new TestRunner("llm.generate"));
-        _registry.Register(TestRunner.Manifest("comfy.tti", "1.0.0", "^0.2.0"), new TestRunner("comfy.tti", TtiSchema));
-        _registry.Register(TestRunner.Manifest("ffmpeg.concat"), new TestRunner("ffmpeg.concat"));
+        _registry.Register(StubRunner.Manifest("llm.generate", "0.3.0", ">=0.1.0"), new StubRunner("llm.generate"));
+        _registry.Register(StubRunner.Manifest("comfy.tti", "1.0.0", "^0.2.0"), new StubRunner("comfy.tti", TtiSchema));
+        _registry.Register(StubRunner.Manifest("ffmpeg.concat"), new StubRunner("ffmpeg.concat"));
 
         Assert.Empty(_registry.ValidateBundle(LoadFixture()));
     }
@@ -285,8 +286,8 @@ public sealed class RunnerRegistryTests : IDisposable
         _fx.Json["dependencies"]!["runners"]!["llm.generate"] = "^2.0.0";
         _fx.Json["dependencies"]!["runners"]!["comfy.tts"] = "*";
         _fx.Node(1)["runner"]!["config"]!.AsObject().Remove("workflowPath");
-        _registry.Register(TestRunner.Manifest("llm.generate", "0.3.0", ">=0.1.0", "OPENAI_API_KEY"), new TestRunner("llm.generate"));
-        _registry.Register(TestRunner.Manifest("comfy.tti"), new TestRunner("comfy.tti", TtiSchema));
+        _registry.Register(StubRunner.Manifest("llm.generate", "0.3.0", ">=0.1.0", "OPENAI_API_KEY"), new StubRunner("llm.generate"));
+        _registry.Register(StubRunner.Manifest("comfy.tti"), new StubRunner("comfy.tti", TtiSchema));
 
         var codes = _registry.ValidateBundle(LoadFixture()).Select(p => p.Code).ToList();
 
