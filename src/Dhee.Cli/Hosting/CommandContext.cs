@@ -18,7 +18,7 @@ internal sealed class CommandContext
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    private IAnsiConsole? console;
+    private IAnsiConsole? _console;
 
     public CommandContext(ParseResult parseResult, CancellationToken cancellationToken)
     {
@@ -45,7 +45,7 @@ internal sealed class CommandContext
     public bool Json { get; }
 
     /// <summary>Gets a Spectre console over <see cref="Out"/> for tables and markup (colours only on a real terminal).</summary>
-    public IAnsiConsole Console => console ??= CreateConsole(Out);
+    public IAnsiConsole Console => _console ??= CreateConsole(Out);
 
     /// <summary>Reads a required argument or option value.</summary>
     public T GetValue<T>(Argument<T> argument) => ParseResult.GetRequiredValue(argument);

@@ -17,8 +17,8 @@ namespace Dhee.Versioning;
 /// </remarks>
 public sealed class NpmVersionRange
 {
-    private readonly IReadOnlyList<IReadOnlyList<NpmComparator>> strictSets;
-    private readonly IReadOnlyList<IReadOnlyList<NpmComparator>> includePrereleaseSets;
+    private readonly IReadOnlyList<IReadOnlyList<NpmComparator>> _strictSets;
+    private readonly IReadOnlyList<IReadOnlyList<NpmComparator>> _includePrereleaseSets;
 
     private NpmVersionRange(
         string originalString,
@@ -26,8 +26,8 @@ public sealed class NpmVersionRange
         IReadOnlyList<IReadOnlyList<NpmComparator>> includePrereleaseSets)
     {
         OriginalString = originalString;
-        this.strictSets = strictSets;
-        this.includePrereleaseSets = includePrereleaseSets;
+        _strictSets = strictSets;
+        _includePrereleaseSets = includePrereleaseSets;
     }
 
     /// <summary>Gets the range text as it was parsed.</summary>
@@ -89,7 +89,7 @@ public sealed class NpmVersionRange
             return false;
         }
 
-        foreach (var set in includePrerelease ? includePrereleaseSets : strictSets)
+        foreach (var set in includePrerelease ? _includePrereleaseSets : _strictSets)
         {
             if (TestSet(set, version, includePrerelease))
             {
@@ -103,7 +103,7 @@ public sealed class NpmVersionRange
     /// <summary>Returns the range with every shorthand expanded to primitive comparators, for example <c>&gt;=1.2.3 &lt;2.0.0-0</c>.</summary>
     /// <returns>The expanded range; alternatives are separated by <c> || </c>.</returns>
     public string ToNormalizedString() =>
-        string.Join(" || ", strictSets.Select(set => string.Join(' ', set.Select(c => c.ToString()))));
+        string.Join(" || ", _strictSets.Select(set => string.Join(' ', set.Select(c => c.ToString()))));
 
     /// <inheritdoc/>
     public override string ToString() => OriginalString;

@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Text.Json;
 using Dhee.Cli.Hosting;
+using Dhee.Errors;
 
 namespace Dhee.Tests.Hosting;
 
@@ -35,5 +37,50 @@ public class CliHostTests
         Assert.Equal(ExitCodes.Ok, result.ExitCode);
         using var doc = JsonDocument.Parse(result.Output);
         Assert.Equal(DheeEngine.Version.ToNormalizedString(), doc.RootElement.GetProperty("version").GetString());
+    }
+
+    [Fact]
+    public async Task Invoke_CancelledWhileRunning_ExitsWith130()
+    {
+        var started = new TaskCompletionSource();
+        var hang = new Command("hang", "Waits until cancelled.");
+        hang.SetHandler(async context =>
+        {
+            started.SetResult();
+            await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            return ExitCodes.Ok;
+        });
+        using var cts = new CancellationTokenSource();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var run = CliHost.InvokeAsync([hang], ["hang"], output, error, cts.Token);
+        await started.Task;
+        await cts.CancelAsync();
+
+        Assert.Equal(ExitCodes.Cancelled, await run);
+        Assert.Contains("cancelled", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invoke_HandlerThrowsDheeException_ExitsOneWithMessageNotStackTrace()
+    {
+        static Command Fail()
+        {
+            var fail = new Command("fail", "Fails.");
+            fail.SetHandler(_ => throw new DheeConfigurationException("Setting 'X' is wrong. Set it to 1."));
+            return fail;
+        }
+
+        var text = await CliRun.InvokeAsync([Fail()], "fail");
+        var json = await CliRun.InvokeAsync([Fail()], "fail", "--json");
+
+        Assert.Equal(ExitCodes.Failure, text.ExitCode);
+        Assert.Contains("error: Setting 'X' is wrong.", text.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(" at ", text.Error, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Failure, json.ExitCode);
+        using var doc = JsonDocument.Parse(json.Output);
+        Assert.False(doc.RootElement.GetProperty("ok").GetBoolean());
+        Assert.Contains("'X'", doc.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 }
