@@ -216,33 +216,47 @@ public static class BundleValidator
     {
         foreach (var (key, value) in config)
         {
-            var valuePath = JsonPaths.Property(path, key);
-            if (value is JsonObject nested)
-            {
+            CheckConfigValue(node, key, value, JsonPaths.Property(path, key), bundleDir, problems);
+        }
+    }
+
+    private static void CheckConfigValue(BundleNode node, string key, JsonNode? value, string valuePath, string? bundleDir, ProblemCollector problems)
+    {
+        switch (value)
+        {
+            case JsonObject nested:
                 CheckConfigPaths(node, nested, valuePath, bundleDir, problems);
-                continue;
-            }
-
-            if (value is null || value.GetValueKind() != JsonValueKind.String || !IsPathKey(key, value.GetValue<string>()))
-            {
-                continue;
-            }
-
-            var relative = value.GetValue<string>();
-            if (SafePath.Check(relative) is { } unsafeReason)
-            {
-                problems.Add(valuePath, "bundle.path.unsafe", $"'{key}' of node '{node.Id}': {unsafeReason}", "Use a path relative to the bundle folder, such as \"prompts/plan.md\".");
-            }
-            else if (bundleDir is not null)
-            {
-                if (!SafePath.TryResolve(bundleDir, relative, out var full, out var error))
+                return;
+            case JsonArray array:
+                // Lists of paths ("referencePaths": [...]) and lists of objects holding paths are checked item by item.
+                var itemKey = key.EndsWith("Paths", StringComparison.Ordinal) ? key[..^1] : key;
+                for (var i = 0; i < array.Count; i++)
                 {
-                    problems.Add(valuePath, "bundle.path.unsafe", $"'{key}' of node '{node.Id}': {error}", "Use a path inside the bundle folder.");
+                    CheckConfigValue(node, itemKey, array[i], JsonPaths.Index(valuePath, i), bundleDir, problems);
                 }
-                else if (!File.Exists(full))
-                {
-                    problems.Add(valuePath, "bundle.file.missing", $"'{key}' of node '{node.Id}' names '{relative}', which does not exist in the bundle folder '{bundleDir}'", $"Create '{relative}' next to bundle.json, or correct the path.");
-                }
+
+                return;
+        }
+
+        if (value is null || value.GetValueKind() != JsonValueKind.String || !IsPathKey(key, value.GetValue<string>()))
+        {
+            return;
+        }
+
+        var relative = value.GetValue<string>();
+        if (SafePath.Check(relative) is { } unsafeReason)
+        {
+            problems.Add(valuePath, "bundle.path.unsafe", $"'{key}' of node '{node.Id}': {unsafeReason}", "Use a path relative to the bundle folder, such as \"prompts/plan.md\".");
+        }
+        else if (bundleDir is not null)
+        {
+            if (!SafePath.TryResolve(bundleDir, relative, out var full, out var error))
+            {
+                problems.Add(valuePath, "bundle.path.unsafe", $"'{key}' of node '{node.Id}': {error}", "Use a path inside the bundle folder.");
+            }
+            else if (!File.Exists(full))
+            {
+                problems.Add(valuePath, "bundle.file.missing", $"'{key}' of node '{node.Id}' names '{relative}', which does not exist in the bundle folder '{bundleDir}'", $"Create '{relative}' in the bundle folder, or correct the path.");
             }
         }
     }

@@ -325,6 +325,20 @@ public sealed class BundleLoaderTests : IDisposable
         _fx.LoadExpectingOne("bundle.file.missing", "$.nodes[1].runner.config.lora.weightsPath");
     }
 
+    [Fact]
+    public void TryLoad_MissingFileInPathList_IsReportedWithIndex()
+    {
+        _fx.Node(1)["runner"]!["config"]!["referencePaths"] = new JsonArray("workflows/tti.json", "refs/missing.png");
+        _fx.Node(1)["runner"]!["config"]!["loras"] = new JsonArray(new JsonObject { ["weightsPath"] = "../outside.safetensors" });
+
+        var result = _fx.Load();
+
+        Assert.Equal(
+            ["$.nodes[1].runner.config.referencePaths[1]", "$.nodes[1].runner.config.loras[0].weightsPath"],
+            result.Problems.Select(p => p.JsonPath));
+        Assert.Equal(["bundle.file.missing", "bundle.path.unsafe"], result.Problems.Select(p => p.Code));
+    }
+
     [Theory]
     [InlineData("systemTemplate", "Write about {{topic}}.")] // a *Template key holding inline text is not a path
     [InlineData("responseSchema", "strict")] // no extension: not a file name
