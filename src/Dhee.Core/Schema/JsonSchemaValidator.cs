@@ -123,13 +123,13 @@ public static class JsonSchemaValidator
 
         private void CheckEnumAndConst(JsonNode? value, JsonObject schema, string path)
         {
-            if (schema["enum"] is JsonArray options && !options.Any(option => JsonNode.DeepEquals(option, value)))
+            if (schema["enum"] is JsonArray options && !options.Any(option => SameValue(option, value)))
             {
                 var allowed = string.Join(", ", options.Select(o => o?.ToJsonString() ?? "null"));
                 Add(path, "schema.enum", $"is {Describe(value, value?.GetValueKind() ?? JsonValueKind.Null)}, which is not one of the allowed values: {allowed}", $"Set {Leaf(path)} to one of: {allowed}.");
             }
 
-            if (schema.TryGetPropertyValue("const", out var constant) && !JsonNode.DeepEquals(constant, value))
+            if (schema.TryGetPropertyValue("const", out var constant) && !SameValue(constant, value))
             {
                 var expected = constant?.ToJsonString() ?? "null";
                 Add(path, "schema.const", $"must be {expected}, but is {Describe(value, value?.GetValueKind() ?? JsonValueKind.Null)}", $"Set {Leaf(path)} to {expected}.");
@@ -358,6 +358,11 @@ public static class JsonSchemaValidator
 
     private static decimal? Number(JsonObject schema, string keyword) =>
         schema[keyword] is { } node && node.GetValueKind() == JsonValueKind.Number ? ToDecimal(node) : null;
+
+    private static bool SameValue(JsonNode? a, JsonNode? b) =>
+        a?.GetValueKind() == JsonValueKind.Number && b?.GetValueKind() == JsonValueKind.Number
+            ? ToDecimal(a) == ToDecimal(b) // 768 and 768.0 are the same number
+            : JsonNode.DeepEquals(a, b);
 
     private static bool IsTrue(JsonNode? node) => node?.GetValueKind() == JsonValueKind.True;
 

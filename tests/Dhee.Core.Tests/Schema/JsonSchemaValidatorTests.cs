@@ -199,4 +199,20 @@ public class JsonSchemaValidatorTests
 
         Assert.Equal(["$.width", "$.ratio"], problems.Select(p => p.JsonPath));
     }
+
+    [Fact]
+    public void Validate_EnumBuiltInCodeAgainstParsedValues_ComparesByValue()
+    {
+        var schema = new JsonObject
+        {
+            ["properties"] = new JsonObject
+            {
+                ["size"] = new JsonObject { ["enum"] = new JsonArray(512, 768) },
+                ["sampler"] = new JsonObject { ["enum"] = new JsonArray("euler", "dpm") },
+            },
+        };
+
+        Assert.Empty(JsonSchemaValidator.Validate(JsonNode.Parse("""{"size":768.0,"sampler":"dpm"}"""), schema));
+        Assert.Equal(2, JsonSchemaValidator.Validate(JsonNode.Parse("""{"size":640,"sampler":"ddim"}"""), schema).Count);
+    }
 }
