@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dhee.Errors;
@@ -28,7 +29,8 @@ internal static class ConfigReader
         return node switch
         {
             null => null,
-            JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.GetValue<double>(),
+            // A value built in code may hold an int or a decimal; its JSON text reads back as a double in every case.
+            JsonValue v when v.GetValueKind() == JsonValueKind.Number => double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture),
             _ => throw WrongType(name, "a number", node),
         };
     }
