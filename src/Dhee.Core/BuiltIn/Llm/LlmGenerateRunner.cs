@@ -5,19 +5,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dhee.Caching;
 using Dhee.Runners;
-using Dhee.Validation;
+using Dhee.Schema;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
 namespace Dhee.BuiltIn.Llm;
-
-/// <summary>Validates a JSON instance against a JSON Schema (the foundation's <c>JsonSchemaValidator.Validate</c> signature).</summary>
-/// <param name="instance">The value to check.</param>
-/// <param name="schema">The schema.</param>
-/// <param name="basePath">The JSON path of the instance, normally <c>$</c>.</param>
-/// <param name="file">The schema file, for messages.</param>
-/// <returns>Every problem found.</returns>
-internal delegate IReadOnlyList<ValidationProblem> SchemaValidation(JsonNode? instance, JsonObject schema, string basePath, string? file);
 
 /// <summary>
 /// <c>llm.generate</c>: renders a bundle prompt template with the node's inputs, asks an LLM through
@@ -32,17 +24,14 @@ internal sealed class LlmGenerateRunner : IRunner
     private const int DefaultMaxRetries = 2;
 
     private readonly LlmGenerateOptions _options;
-    private readonly SchemaValidation? _validateSchema;
     private readonly ConcurrentDictionary<string, bool> _jsonSchemaUnsupported = new(StringComparer.Ordinal);
     private readonly Lazy<IChatClient?> _environmentClient;
 
     /// <summary>Initializes a new instance of the <see cref="LlmGenerateRunner"/> class.</summary>
     /// <param name="options">Routing, prices and retries; null for the defaults.</param>
-    /// <param name="validateSchema">The JSON Schema validator used for <c>outputSchema</c>.</param>
-    public LlmGenerateRunner(LlmGenerateOptions? options, SchemaValidation? validateSchema)
+    public LlmGenerateRunner(LlmGenerateOptions? options = null)
     {
         _options = options ?? new LlmGenerateOptions();
-        _validateSchema = validateSchema;
         _environmentClient = new Lazy<IChatClient?>(() => OpenAICompatibleChatClientOptions.FromEnvironment() is { } env ? new OpenAICompatibleChatClient(env) : null);
     }
 
@@ -155,10 +144,6 @@ internal sealed class LlmGenerateRunner : IRunner
             }
 
             (schema, schemaFile) = (loaded, file);
-            if (_validateSchema is null)
-            {
-                return RunnerResult.Failure($"{node}: outputSchema is set but this host registered llm.generate without a JSON Schema validator; register it through BuiltInRunners.All");
-            }
         }
 
         ILlmOutputValidator? validator = null;
@@ -390,7 +375,7 @@ internal sealed class LlmGenerateRunner : IRunner
 
             if (request.Schema is not null)
             {
-                foreach (var problem in _validateSchema!(output, request.Schema, "$", request.SchemaPath))
+                foreach (var problem in JsonSchemaValidator.Validate(output, request.Schema, "$", request.SchemaPath))
                 {
                     complaints.Add($"{problem.JsonPath ?? "$"}: {problem.Message}");
                 }
