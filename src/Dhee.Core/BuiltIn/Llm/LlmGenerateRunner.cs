@@ -66,7 +66,7 @@ internal sealed class LlmGenerateRunner : IRunner
             ["required"] = new JsonArray("promptTemplate"),
             ["properties"] = new JsonObject
             {
-                ["promptTemplate"] = Prop("string", "Bundle-relative path of the prompt template. {{ name }} inserts the input from node/bundle input 'name' (non-strings as JSON) and {{ item_id }} the collection item; <<<DHEE_CACHE_BREAKPOINT>>> splits a shared system prefix from the per-item part."),
+                ["promptTemplate"] = Prop("string", "Bundle-relative path of the prompt template. {{ name }} inserts the input from node/bundle input 'name' (non-strings as JSON), {{ item_id }} the collection item id and {{ item }} its JSON; <<<DHEE_CACHE_BREAKPOINT>>> splits a shared system prefix from the per-item part."),
                 ["outputFormat"] = Enum("markdown or json.", "markdown", "json"),
                 ["outputSchema"] = Prop("string", "Bundle-relative path of a JSON Schema the JSON output must satisfy (outputFormat json)."),
                 ["model"] = Prop("string", "The model id; wins over purpose and tier."),

@@ -7,7 +7,8 @@ using Dhee.Runners;
 namespace Dhee.BuiltIn.Llm;
 
 /// <summary>
-/// <c>{{ name }}</c> prompt templates: variables come from the node's inputs (by upstream id) and <c>item_id</c>; strings are
+/// <c>{{ name }}</c> prompt templates: variables come from the node's inputs (by upstream id), <c>item_id</c> and
+/// <c>item</c> (the collection item's JSON); strings are
 /// inserted as is, everything else as compact JSON. The marker <see cref="CacheBreakpoint"/> splits the rendered prompt into
 /// a shared system prefix and a per-item user suffix so providers can cache the prefix.
 /// </summary>
@@ -35,6 +36,11 @@ internal static partial class PromptTemplate
         if (context.ItemId is not null)
         {
             variables["item_id"] = context.ItemId;
+        }
+
+        if (context.Item is { } item)
+        {
+            variables["item"] = item is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : item.ToJsonString();
         }
 
         return variables;
