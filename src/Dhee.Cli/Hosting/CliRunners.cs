@@ -1,5 +1,5 @@
+using Dhee.BuiltIn;
 using Dhee.Registry;
-using Dhee.Runners.BuiltIn;
 
 namespace Dhee.Cli.Hosting;
 

@@ -1,6 +1,7 @@
 using Dhee.BuiltIn.Ffmpeg;
 using Dhee.BuiltIn.Llm;
 using Dhee.BuiltIn.Text;
+using Dhee.Registry;
 using Dhee.Runners;
 
 namespace Dhee.BuiltIn;
@@ -11,6 +12,9 @@ namespace Dhee.BuiltIn;
 /// </summary>
 public static class BuiltInRunners
 {
+    /// <summary>The <see cref="RunnerRegistration.Source"/> of built-in runners.</summary>
+    public const string Source = "built-in";
+
     /// <summary>Gets the tool ids of the built-in runners.</summary>
     public static IReadOnlyList<string> Tools { get; } =
     [
@@ -32,5 +36,19 @@ public static class BuiltInRunners
         yield return (FfmpegConcatRunner.Manifest, new FfmpegConcatRunner(ffmpeg));
         yield return (FfmpegKenBurnsRunner.Manifest, new FfmpegKenBurnsRunner(ffmpeg));
         yield return (FfmpegOverlayRunner.Manifest, new FfmpegOverlayRunner(ffmpeg));
+    }
+
+    /// <summary>Registers every built-in runner with <paramref name="registry"/>, as <see cref="Source"/>.</summary>
+    /// <param name="registry">The registry.</param>
+    /// <param name="ffmpeg">Where ffmpeg is and how to encode; null for the defaults.</param>
+    /// <param name="llm">Model routing, prices and retries for <c>llm.generate</c>; null for the defaults.</param>
+    /// <exception cref="Errors.DheeConfigurationException">A built-in tool id is already registered.</exception>
+    public static void AddTo(RunnerRegistry registry, FfmpegOptions? ffmpeg = null, LlmGenerateOptions? llm = null)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        foreach (var (manifest, runner) in All(ffmpeg, llm))
+        {
+            registry.Register(manifest, runner, Source);
+        }
     }
 }

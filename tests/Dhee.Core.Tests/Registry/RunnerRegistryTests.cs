@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
+using Dhee.BuiltIn;
 using Dhee.Bundles;
 using Dhee.Errors;
 using Dhee.Registry;
 using Dhee.Runners;
-using Dhee.Runners.BuiltIn;
 using Dhee.Testing.Runners;
 using Dhee.Tests.Bundles;
 using Dhee.Versioning;
