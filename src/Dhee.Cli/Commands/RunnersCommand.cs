@@ -41,7 +41,7 @@ internal static class RunnersCommand
                 return Task.FromResult(ExitCodes.Ok);
             }
 
-            var table = new Table().AddColumns("Tool", "Version", "Cost", "Source", "Description");
+            var table = new Table().AddColumns("Tool", "Version", "Cost", "Source", "Name");
             foreach (var r in runners)
             {
                 table.AddRow(
