@@ -278,6 +278,8 @@ public sealed class BundleLoaderTests : IDisposable
     [InlineData("/tmp/final.mp4", "absolute")]
     [InlineData("../final.mp4", "'..'")]
     [InlineData("out/../../final.mp4", "'..'")]
+    [InlineData("C:\\renders\\final.mp4", "absolute")]
+    [InlineData("~/final.mp4", "absolute")]
     public void TryLoad_UnsafeOutputPattern_IsReported(string pattern, string reason)
     {
         _fx.Node(2)["outputs"]!["pattern"] = pattern;
@@ -479,6 +481,58 @@ public sealed class BundleLoaderTests : IDisposable
         _fx.Json["inputs"]![0]!["path"] = "../../etc/passwd";
 
         _fx.LoadExpectingOne("bundle.path.unsafe", "$.inputs[0].path");
+    }
+
+    [Fact]
+    public void TryLoad_FileInputWithoutPath_IsReported()
+    {
+        _fx.Json["inputs"]![0]!.AsObject().Remove("path");
+
+        var problem = _fx.LoadExpectingOne("bundle.field.missing", "$.inputs[0].path");
+
+        Assert.Contains("'topic'", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryLoad_ProjectInputWithoutField_IsReported()
+    {
+        _fx.Json["inputs"]!.AsArray().Add(new JsonObject { ["id"] = "aspect", ["kind"] = "project" });
+
+        _fx.LoadExpectingOne("bundle.field.missing", "$.inputs[1].field");
+    }
+
+    [Fact]
+    public void TryLoad_BundleInputIdEqualToNodeId_IsReported()
+    {
+        _fx.Json["inputs"]![0]!["id"] = "plan";
+        _fx.Input(0, 0)["from"] = "plan";
+        _fx.Node(0)["inputs"] = new JsonArray();
+
+        _fx.LoadExpectingOne("bundle.input.duplicate", "$.inputs[0].id");
+    }
+
+    [Fact]
+    public void TryLoad_AggregateLimitBelowOne_IsReported()
+    {
+        _fx.Input(2, 0)["aggregate"] = new JsonObject { ["strategy"] = "list", ["limit"] = 0 };
+
+        _fx.LoadExpectingOne("bundle.aggregate.invalid", "$.nodes[2].inputs[0].aggregate.limit");
+    }
+
+    [Fact]
+    public void TryLoad_MissingNodeFields_ReportsEachWithItsPath()
+    {
+        _fx.Node(2).Remove("outputs");
+        _fx.Node(2)["runner"]!.AsObject().Remove("tool");
+        _fx.Input(1, 0).Remove("from");
+
+        var result = _fx.Load();
+
+        Assert.Equal(
+            ["$.nodes[1].inputs[0].from", "$.nodes[2].outputs", "$.nodes[2].runner.tool"],
+            result.Problems.Select(p => p.JsonPath).Order(StringComparer.Ordinal));
+        Assert.All(result.Problems, p => Assert.Equal("bundle.field.missing", p.Code));
+        Assert.NotNull(result.PartialBundle);
     }
 
     [Fact]
