@@ -23,6 +23,15 @@ public static class BundleLoader
     {
         CommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        AllowDuplicateProperties = false,
+        MaxDepth = 128,
+    };
+
+    /// <summary>The reader settings bundle files are read with (comments and trailing commas allowed).</summary>
+    internal static readonly JsonReaderOptions ReaderOptions = new()
+    {
+        CommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
         MaxDepth = 128,
     };
 
@@ -114,26 +123,31 @@ public static class BundleLoader
         }
         catch (JsonException ex)
         {
+            int? line = ex.LineNumber is { } l ? (int)l + 1 : null;
+            int? column = ex.BytePositionInLine is { } c ? (int)c + 1 : null;
+            var fix = "Fix the JSON syntax at the line and column shown (a missing comma, quote or bracket is the usual cause).";
+            if (line is null && JsonLocationMap.Build(utf8.Span, ReaderOptions).Duplicates is [var duplicate, ..])
+            {
+                // A repeated property is reported without a position; point at the second occurrence.
+                (line, column) = (duplicate.Line, duplicate.Column);
+                fix = "Keep only one of the repeated properties: a JSON object must not name a property twice.";
+            }
+
             var problem = new ValidationProblem
             {
                 File = file,
-                Line = ex.LineNumber is { } line ? (int)line + 1 : null,
-                Column = ex.BytePositionInLine is { } column ? (int)column + 1 : null,
+                Line = line,
+                Column = column,
                 Code = "bundle.json.malformed",
                 Message = "the file is not valid JSON: " + TrimLocation(ex.Message),
-                Fix = "Fix the JSON syntax at the line and column shown (a missing comma, quote or bracket is the usual cause).",
+                Fix = fix,
             };
             return new BundleLoadResult { Problems = [problem], SourcePath = file };
         }
 
         using (document)
         {
-            var problems = new ProblemCollector(file, JsonLocationMap.Build(utf8.Span, new JsonReaderOptions
-            {
-                CommentHandling = JsonCommentHandling.Skip,
-                AllowTrailingCommas = true,
-                MaxDepth = DocumentOptions.MaxDepth,
-            }));
+            var problems = new ProblemCollector(file, JsonLocationMap.Build(utf8.Span, ReaderOptions));
             var (bundle, nodeIndices) = new BundleReader(problems, NodeOptions, DocumentOptions).Read(document.RootElement, file, bundleDir);
             BundleValidator.Validate(bundle, nodeIndices, problems);
             return problems.HasProblems

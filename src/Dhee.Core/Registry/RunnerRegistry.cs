@@ -235,11 +235,7 @@ public sealed class RunnerRegistry
         try
         {
             var bytes = File.ReadAllBytes(file);
-            return JsonLocationMap.Build(bytes, new System.Text.Json.JsonReaderOptions
-            {
-                CommentHandling = System.Text.Json.JsonCommentHandling.Skip,
-                AllowTrailingCommas = true,
-            });
+            return JsonLocationMap.Build(bytes, BundleLoader.ReaderOptions);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -9,6 +9,7 @@ namespace Dhee.Validation;
 internal sealed class JsonLocationMap
 {
     private readonly Dictionary<string, (int Line, int Column)> _locations = new(StringComparer.Ordinal);
+    private readonly List<(string Path, int Line, int Column)> _duplicates = [];
 
     private JsonLocationMap()
     {
@@ -16,6 +17,9 @@ internal sealed class JsonLocationMap
 
     /// <summary>An empty map, for documents that did not come from text.</summary>
     public static JsonLocationMap Empty { get; } = new();
+
+    /// <summary>Gets the values whose property name repeats one already seen in the same object, in document order.</summary>
+    public IReadOnlyList<(string Path, int Line, int Column)> Duplicates => _duplicates;
 
     /// <summary>Reads <paramref name="utf8"/> (which must be well-formed JSON) and records where every value starts.</summary>
     public static JsonLocationMap Build(ReadOnlySpan<byte> utf8, JsonReaderOptions options)
@@ -71,7 +75,12 @@ internal sealed class JsonLocationMap
                     containers.Push(parent);
                 }
 
-                map._locations.TryAdd(path, Position(utf8, lineStarts, (int)reader.TokenStartIndex));
+                var position = Position(utf8, lineStarts, (int)reader.TokenStartIndex);
+                if (!map._locations.TryAdd(path, position))
+                {
+                    map._duplicates.Add((path, position.Line, position.Column));
+                }
+
                 if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
                 {
                     containers.Push((path, reader.TokenType == JsonTokenType.StartArray, 0));

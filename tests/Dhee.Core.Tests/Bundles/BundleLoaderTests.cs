@@ -128,6 +128,19 @@ public sealed class BundleLoaderTests : IDisposable
     }
 
     [Fact]
+    public void TryLoad_DuplicateProperty_IsReportedAsMalformedWithLine()
+    {
+        var text = "{\n  \"id\": \"a\",\n  \"id\": \"b\",\n  \"goal\": \"x\", \"nodes\": []\n}";
+
+        var problem = Assert.Single(_fx.LoadRaw(text).Problems);
+
+        Assert.Equal("bundle.json.malformed", problem.Code);
+        Assert.Contains("'id'", problem.Message, StringComparison.Ordinal);
+        Assert.Equal(3, problem.Line);
+        Assert.Contains("only one", problem.Fix, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TryLoad_NotAnObject_ReportsIt()
     {
         var problem = Assert.Single(_fx.LoadRaw("[1, 2]").Problems);
