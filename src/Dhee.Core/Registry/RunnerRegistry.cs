@@ -58,7 +58,21 @@ public sealed class RunnerRegistry
             throw new DheeConfigurationException($"Runner '{tool}' from '{source}': manifest field 'engineCompat' is invalid: {rangeError ?? "it is empty"}. Declare the Dhee versions the runner works with, such as '^0.1.0'.");
         }
 
-        var registration = new RunnerRegistration(manifest, runner, source);
+        RunnerRegistration registration;
+        try
+        {
+            registration = new RunnerRegistration(manifest, runner, source);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new DheeConfigurationException($"Runner '{tool}' from '{source}': its Describe() threw {ex.GetType().Name}: {ex.Message}. Fix the runner so Describe() returns its description.", ex);
+        }
+
+        if (registration.Description is null)
+        {
+            throw new DheeConfigurationException($"Runner '{tool}' from '{source}': its Describe() returned null. Return the runner's description.");
+        }
+
         if (!string.Equals(registration.Description.Id, tool, StringComparison.Ordinal))
         {
             throw new DheeConfigurationException($"Runner '{tool}' from '{source}': its Describe() reports id '{registration.Description.Id}', which differs from the manifest's tool id. Make them equal.");

@@ -113,6 +113,18 @@ public sealed class RunnerRegistryTests : IDisposable
     }
 
     [Fact]
+    public void Register_DescribeThrows_FailsNamingRunnerAndSource()
+    {
+        var ex = Assert.Throws<DheeConfigurationException>(() =>
+            _registry.Register(StubRunner.Manifest("broken.runner"), new ThrowingRunner(), "/runners/Dhee.Runner.Broken/1.0.0"));
+
+        Assert.Contains("'broken.runner'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("/runners/Dhee.Runner.Broken/1.0.0", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("InvalidOperationException", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(_registry.List());
+    }
+
+    [Fact]
     public void Get_Unregistered_ThrowsWithInstallHint()
     {
         var ex = Assert.Throws<RunnerNotFoundException>(() => _registry.Get("comfy.tts"));
@@ -309,5 +321,12 @@ public sealed class RunnerRegistryTests : IDisposable
             Assert.True(NpmVersionRange.Parse(r.Manifest.EngineCompat).IsSatisfiedBy(DheeEngine.Version, includePrerelease: true), r.Manifest.Tool);
             Assert.Equal("object", r.Description.ConfigSchema["type"]?.GetValue<string>());
         });
+    }
+
+    private sealed class ThrowingRunner : IRunner
+    {
+        public RunnerDescription Describe() => throw new InvalidOperationException("schema file missing");
+
+        public ValueTask<RunnerResult> RunAsync(RunnerContext context) => throw new NotSupportedException();
     }
 }
