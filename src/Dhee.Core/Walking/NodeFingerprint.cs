@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dhee.Bundles;
 using Dhee.Utils;
@@ -13,8 +12,6 @@ namespace Dhee.Walking;
 /// </summary>
 internal static class NodeFingerprint
 {
-    private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
-
     public static string Compute(BundleNode node, string? bundleDir, string? toolVersion)
     {
         var files = new JsonObject();
@@ -31,7 +28,7 @@ internal static class NodeFingerprint
             ["kind"] = node.Kind.ToString(),
             ["config"] = node.Runner.Config.DeepClone(),
             ["files"] = files,
-            ["inputs"] = JsonSerializer.SerializeToNode(node.Inputs, Json),
+            ["inputs"] = InputsJson(node.Inputs),
             ["pattern"] = node.Outputs.Pattern,
             ["format"] = node.Outputs.Format.ToString(),
             ["itemSource"] = node.ItemSource,
@@ -39,6 +36,26 @@ internal static class NodeFingerprint
             ["allowEmptyItems"] = node.AllowEmptyItems,
         };
         return CanonicalJson.Sha256Hex(canonical);
+    }
+
+    private static JsonArray InputsJson(IReadOnlyList<NodeInput> inputs)
+    {
+        var array = new JsonArray();
+        foreach (var input in inputs)
+        {
+            array.Add(new JsonObject
+            {
+                ["from"] = input.From,
+                ["usage"] = input.Usage.ToString(),
+                ["scope"] = input.Scope.ToString(),
+                ["n"] = input.N,
+                ["aggregate"] = input.Aggregate is { } a
+                    ? new JsonObject { ["strategy"] = a.Strategy.ToString(), ["separator"] = a.Separator, ["limit"] = a.Limit }
+                    : null,
+            });
+        }
+
+        return array;
     }
 
     private static void CollectFiles(JsonNode? node, string path, string bundleDir, JsonObject files)

@@ -643,6 +643,13 @@ internal sealed class WalkSession
 
         // Verify: the output must exist and lie inside the project.
         var reported = result.OutputPath;
+        if (string.Equals(reported, instance.OutputPattern, StringComparison.Ordinal) || string.Equals(reported, outputFull, StringComparison.Ordinal))
+        {
+            return File.Exists(outputFull)
+                ? Outcome.Ok(instance.OutputPattern.Replace('\\', '/'), result)
+                : Outcome.Fail($"runner '{node.Tool}' reported success for node {instance.Label} but its output '{instance.OutputPattern}' does not exist. The runner must write its output before returning success.", "walk.output-missing");
+        }
+
         string relative;
         if (Path.IsPathRooted(reported))
         {
