@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Dhee.Bundles;
 using Dhee.Caching;
 using Dhee.Errors;
+using Dhee.Registry;
 using Dhee.Runners;
 using Dhee.State;
 using Dhee.Validation;
@@ -36,6 +37,20 @@ public sealed class Walker
         _lookup = runnerLookup;
         _validate = validateBundle;
         _toolVersion = toolVersion ?? (_ => null);
+    }
+
+    /// <summary>
+    /// Initializes a new instance of the <see cref="Walker"/> class over a registry: runners come from it, every bundle is
+    /// validated with <see cref="RunnerRegistry.ValidateBundle"/> before any work, and manifest versions take part in
+    /// node fingerprints (upgrading a runner re-runs its nodes).
+    /// </summary>
+    /// <param name="registry">The registry.</param>
+    public Walker(RunnerRegistry registry)
+        : this(
+            tool => (registry ?? throw new ArgumentNullException(nameof(registry))).TryGet(tool, out var registration) ? registration.Runner : null,
+            registry.ValidateBundle,
+            tool => registry.TryGet(tool, out var registration) ? registration.Manifest.Version : null)
+    {
     }
 
     /// <summary>Initializes a new instance of the <see cref="Walker"/> class over a fixed set of runners, keyed by their description's id.</summary>
@@ -174,7 +189,10 @@ public sealed class Walker
             }
 
             var target = options.To ?? bundle.Goal;
-            var nodes = WalkPlanner.Plan(bundle, target, _lookup, _toolVersion, problems);
+            var reported = problems.Select(p => p.JsonPath).ToHashSet(StringComparer.Ordinal);
+            var planProblems = new List<ValidationProblem>();
+            var nodes = WalkPlanner.Plan(bundle, target, _lookup, _toolVersion, planProblems);
+            problems.AddRange(planProblems.Where(p => p.Code != "walk.runner-missing" || !reported.Contains(p.JsonPath)));
             var bundleInputs = InputResolver.ResolveBundleInputs(bundle, projectDir, problems);
             if (problems.Count > 0)
             {

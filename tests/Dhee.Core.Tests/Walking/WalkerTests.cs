@@ -643,3 +643,24 @@ internal sealed class SyncProgress(Action<WalkEvent> report) : IProgress<WalkEve
 {
     public void Report(WalkEvent value) => report(value);
 }
+
+public sealed class WalkerRegistryTests : IDisposable
+{
+    private readonly TestProjectDirectory _project = new("dhee-walk-registry");
+
+    [Fact]
+    public async Task WalkAsync_WithRegistry_RunsRegisteredRunnersAndReportsMissingOnce()
+    {
+        var registry = new Dhee.Registry.RunnerRegistry();
+        var runner = new FuncRunner("test.text");
+        registry.Register(new RunnerManifest { Tool = "test.text", Version = "1.0.0", EngineCompat = "*" }, runner);
+
+        var ok = await new Walker(registry).WalkAsync(Bundle("a", Stage("a")), Options(_project));
+        Assert.Equal(WalkStatus.Succeeded, ok.Status);
+
+        var e = await Assert.ThrowsAsync<DheeValidationException>(() => new Walker(registry).WalkAsync(Bundle("b", Stage("b", tool: "missing.tool")), Options(_project)).AsTask());
+        Assert.Single(e.Problems, p => p.Message.Contains("missing.tool", StringComparison.Ordinal));
+    }
+
+    public void Dispose() => _project.Dispose();
+}
