@@ -45,6 +45,10 @@ internal sealed class WalkJournal : IAsyncDisposable
     /// <summary>Reads a project's state without opening it for writing.</summary>
     public static Dictionary<string, JournalRecord> ReadState(string projectDir) => Load(PathFor(projectDir), out _, out _);
 
+    /// <summary>Loads a project's journal for reading only (dry runs); appends are not allowed.</summary>
+    public static WalkJournal OpenReadOnly(string projectDir)
+        => new(PathFor(projectDir), Load(PathFor(projectDir), out var lines, out _), lines, writable: false, int.MaxValue);
+
     /// <summary>Opens the journal for a walk (the caller holds the project lock), healing a torn tail by compacting.</summary>
     public static WalkJournal Open(string projectDir, int minCompactionLines = 4096)
     {

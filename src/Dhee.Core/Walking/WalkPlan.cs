@@ -113,6 +113,9 @@ internal sealed class Instance
 
     public int Attempts { get; set; }
 
+    /// <summary>Gets or sets, in a dry run, why the instance would run (null when it is up to date).</summary>
+    public string? PlanReason { get; set; }
+
     public bool Succeeded => State is InstanceState.Completed or InstanceState.Skipped;
 
     public bool Settled => State is InstanceState.Completed or InstanceState.Skipped or InstanceState.Failed or InstanceState.Blocked;

@@ -29,7 +29,8 @@ internal sealed class WalkSession
     private readonly Dictionary<string, PlannedNode> _byId;
     private readonly Dictionary<string, InputValue> _bundleInputs;
     private readonly WalkJournal _journal;
-    private readonly EventLog _events;
+    private readonly EventLog? _events;
+    private readonly bool _dryRun;
     private readonly ChannelWriter<WalkEvent>? _stream;
     private readonly IGenerationCache _cache;
     private readonly ILogger _logger;
@@ -57,7 +58,7 @@ internal sealed class WalkSession
     private bool _stopFileSeen;
 
     public WalkSession(Bundle bundle, WalkOptions options, string target, List<PlannedNode> nodes, Dictionary<string, InputValue> bundleInputs,
-        WalkJournal journal, EventLog events, ChannelWriter<WalkEvent>? stream, IGenerationCache cache)
+        WalkJournal journal, EventLog? events, ChannelWriter<WalkEvent>? stream, IGenerationCache cache, bool dryRun = false)
     {
         _bundle = bundle;
         _options = options;
@@ -68,11 +69,12 @@ internal sealed class WalkSession
         _bundleInputs = bundleInputs;
         _journal = journal;
         _events = events;
+        _dryRun = dryRun;
         _stream = stream;
         _cache = cache;
         _time = options.TimeProvider;
         _logger = options.LoggerFactory?.CreateLogger("Dhee.Walking.Walker") ?? NullLogger.Instance;
-        _sequence = events.LastSequence;
+        _sequence = events?.LastSequence ?? 0;
         _pipeline = BuildPipeline();
         foreach (var record in journal.Snapshot())
         {
@@ -299,6 +301,12 @@ internal sealed class WalkSession
                 return false;
             }
 
+            if (_dryRun && stage.PlanReason is not null && !File.Exists(Path.Combine(_projectDir, stage.Output!)))
+            {
+                BlockNode(node, $"its items are known once '{source.Id}' has run");
+                return false;
+            }
+
             try
             {
                 json = InputResolver.ReadJson(Path.Combine(_projectDir, stage.Output!));
@@ -438,8 +446,78 @@ internal sealed class WalkSession
             return;
         }
 
+        if (_dryRun)
+        {
+            instance.PlanReason = WhyRun(instance, record);
+            instance.State = InstanceState.Completed;
+            instance.Stamp = "planned-" + Guid.NewGuid().ToString("N");
+            instance.Output = record?.Output ?? instance.OutputPattern;
+            _settled.Enqueue(instance);
+            return;
+        }
+
         instance.State = InstanceState.Ready;
         _ready.Add(instance);
+    }
+
+    private string WhyRun(Instance instance, JournalRecord? record)
+    {
+        if (record is null)
+        {
+            return "never ran";
+        }
+
+        switch (record.Type)
+        {
+            case JournalRecord.Fail:
+                return $"failed last time: {record.Error}";
+            case JournalRecord.Start:
+                return "interrupted last time";
+        }
+
+        if (record.Fingerprint != instance.Node.Fingerprint)
+        {
+            return "its definition changed (config, prompt, schema, workflow, inputs or pattern)";
+        }
+
+        if (record.Output is null || !File.Exists(Path.Combine(_projectDir, record.Output)))
+        {
+            return $"its output {record.Output} is missing";
+        }
+
+        var rerunning = instance.Deps.FirstOrDefault(d => d.PlanReason is not null);
+        return rerunning is not null ? $"{rerunning.Label} will run" : "an upstream output changed";
+    }
+
+    /// <summary>Works out, without running anything, what a walk would run and why.</summary>
+    public WalkPlanReport Plan()
+    {
+        foreach (var node in _nodes)
+        {
+            _materialize.Enqueue(node);
+        }
+
+        Drain();
+        var entries = new List<PlannedInstance>();
+        foreach (var node in _nodes)
+        {
+            if (node.Phase != NodePhase.Materialized)
+            {
+                entries.Add(new PlannedInstance(node.Id, null, node.Tool, PlannedAction.Unknown, node.Error ?? "waits for its upstream", null));
+                continue;
+            }
+
+            foreach (var instance in node.Instances)
+            {
+                entries.Add(instance.State == InstanceState.Skipped
+                    ? new PlannedInstance(node.Id, instance.ItemId, node.Tool, PlannedAction.UpToDate, "complete and up to date", instance.Output)
+                    : instance.PlanReason is { } reason
+                        ? new PlannedInstance(node.Id, instance.ItemId, node.Tool, PlannedAction.Run, reason, instance.OutputPattern)
+                        : new PlannedInstance(node.Id, instance.ItemId, node.Tool, PlannedAction.Unknown, instance.Error ?? "waits for its upstream", instance.OutputPattern));
+            }
+        }
+
+        return new WalkPlanReport { Target = _target, Instances = entries, Collections = [.. _collections] };
     }
 
     private static bool DepsMatch(Instance instance, JournalRecord record)
@@ -973,6 +1051,11 @@ internal sealed class WalkSession
     private void Publish(WalkEventKind kind, string? nodeId = null, string? itemId = null, string? tool = null, string? message = null,
         double? progress = null, string? outputPath = null, decimal? cost = null, int? itemCount = null, WalkResult? result = null)
     {
+        if (_dryRun)
+        {
+            return;
+        }
+
         lock (_eventLock)
         {
             var walkEvent = new WalkEvent
@@ -993,7 +1076,7 @@ internal sealed class WalkSession
                 Total = _total,
                 Result = result,
             };
-            _events.Append(walkEvent);
+            _events?.Append(walkEvent);
             _stream?.TryWrite(walkEvent);
             try
             {

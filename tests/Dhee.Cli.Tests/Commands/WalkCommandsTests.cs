@@ -36,7 +36,9 @@ public sealed class WalkCommandsTests : IDisposable
         _project = Path.Combine(_dir.Path, "project");
     }
 
-    private static RunnerRegistry Registry(bool failShotB = false)
+    private static RunnerRegistry Registry() => Registry(failShotB: false);
+
+    private static RunnerRegistry Registry(bool failShotB)
     {
         var registry = new RunnerRegistry();
         registry.Register(StubRunner.Manifest("test.plan"), new WritingRunner("test.plan", _ => new JsonObject { ["shots"] = new JsonArray("a", "b", "c") }.ToJsonString()));
@@ -118,6 +120,21 @@ public sealed class WalkCommandsTests : IDisposable
         Assert.Equal(ExitCodes.Failure, run.ExitCode);
         Assert.Contains("test.write", run.Error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(_project, ".dhee")));
+    }
+
+    [Fact]
+    public async Task Plan_BeforeAndAfterRun_ListsWhatWouldRunAndWhy()
+    {
+        var before = await CliRun.InvokeAsync([PlanCommand.Create(Registry)], "plan", _bundle, "--project", _project);
+        Assert.Equal(ExitCodes.Ok, before.ExitCode);
+        Assert.Contains("never ran", before.Output, StringComparison.Ordinal);
+        Assert.Contains("1 to run, 0 up to date, 2 not known yet", before.Output, StringComparison.Ordinal);
+
+        await Run(Registry());
+        var after = await CliRun.InvokeAsync([PlanCommand.Create(Registry)], "plan", _bundle, "--project", _project, "--json");
+        using var doc = JsonDocument.Parse(after.Output);
+        Assert.Equal(0, doc.RootElement.GetProperty("toRun").GetInt32());
+        Assert.Equal(5, doc.RootElement.GetProperty("upToDate").GetInt32());
     }
 
     [Fact]
