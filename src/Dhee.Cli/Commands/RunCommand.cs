@@ -20,11 +20,12 @@ internal static class RunCommand
         var maxParallel = new Option<int?>("--max-parallel") { Description = "The most node instances run at once. Default: the processor count." };
         var budget = new Option<decimal?>("--budget") { Description = "Stop before paid nodes once this many US dollars are spent (resumable)." };
         var failFast = new Option<bool>("--fail-fast") { Description = "Stop starting new nodes after the first failure." };
+        var item = new Option<string[]>("--item") { Description = "Run only these collection items (repeatable); other items are not started.", AllowMultipleArgumentsPerToken = true };
         var command = new Command("run", "Walk a bundle over a project: run what is missing or stale, in parallel, resumably.")
         {
-            bundleArgument, project, to, maxParallel, budget, failFast,
+            bundleArgument, project, to, maxParallel, budget, failFast, item,
         };
-        command.WithExamples("dhee run my-bundle --project ./my-video", "dhee run my-bundle -p ./my-video --to shot_image --json");
+        command.WithExamples("dhee run my-bundle --project ./my-video", "dhee run my-bundle -p ./my-video --to shot_image --json", "dhee run my-bundle --to shot_image --item shot_3");
         command.SetHandler(async context =>
         {
             var bundle = BundleLoader.Load(context.GetValue(bundleArgument));
@@ -35,6 +36,7 @@ internal static class RunCommand
                 MaxParallelism = context.GetValue(maxParallel) ?? Environment.ProcessorCount,
                 BudgetCapUsd = context.GetValue(budget),
                 FailFast = context.GetValue(failFast),
+                OnlyItems = context.GetValue(item) is { Length: > 0 } items ? items : null,
             };
             var walker = new Walker(createRegistry());
             WalkResult? result = null;

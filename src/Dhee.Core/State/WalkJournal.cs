@@ -13,6 +13,7 @@ namespace Dhee.State;
 internal sealed class WalkJournal : IAsyncDisposable
 {
     public const string FileName = "walk.journal.jsonl";
+    private static readonly TimeSpan SyncInterval = TimeSpan.FromMilliseconds(4);
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault };
     private readonly string _path;
     private readonly Dictionary<string, JournalRecord> _live;
@@ -204,8 +205,16 @@ internal sealed class WalkJournal : IAsyncDisposable
         var buffer = new MemoryStream();
         var waiting = new List<TaskCompletionSource>();
         var reader = _queue.Reader;
+        var lastSync = System.Diagnostics.Stopwatch.GetTimestamp();
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            // Group commit: at most one fsync every few milliseconds; records arriving meanwhile share it.
+            var sinceSync = System.Diagnostics.Stopwatch.GetElapsedTime(lastSync);
+            if (sinceSync < SyncInterval)
+            {
+                await Task.Delay(SyncInterval - sinceSync).ConfigureAwait(false);
+            }
+
             buffer.SetLength(0);
             waiting.Clear();
             var appended = 0;
@@ -230,6 +239,7 @@ internal sealed class WalkJournal : IAsyncDisposable
                 {
                     _stream.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
                     _stream.Flush(flushToDisk: true);
+                    lastSync = System.Diagnostics.Stopwatch.GetTimestamp();
                     _lines += appended;
                     int liveCount;
                     lock (_liveLock)

@@ -31,6 +31,7 @@ internal sealed class WalkSession
     private readonly WalkJournal _journal;
     private readonly EventLog? _events;
     private readonly bool _dryRun;
+    private readonly HashSet<string>? _onlyItems;
     private readonly ChannelWriter<WalkEvent>? _stream;
     private readonly IGenerationCache _cache;
     private readonly ILogger _logger;
@@ -47,6 +48,8 @@ internal sealed class WalkSession
     private readonly List<CollectionReport> _collections = [];
     private readonly ResiliencePipeline<RunnerResult> _pipeline;
     private readonly CancellationTokenSource _stop = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _safeDirectories = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Instance, InputValue?> _valueCache = new();
     private long _sequence;
     private int _running;
     private int _done;
@@ -70,6 +73,7 @@ internal sealed class WalkSession
         _journal = journal;
         _events = events;
         _dryRun = dryRun;
+        _onlyItems = options.OnlyItems is null ? null : [.. options.OnlyItems.Select(i => CollectionItems.Normalize(i) ?? i)];
         _stream = stream;
         _cache = cache;
         _time = options.TimeProvider;
@@ -456,6 +460,11 @@ internal sealed class WalkSession
             return;
         }
 
+        if (_onlyItems is not null && instance.ItemId is not null && !_onlyItems.Contains(instance.ItemId))
+        {
+            return; // outside --item: stays pending, reported as not started
+        }
+
         instance.State = InstanceState.Ready;
         _ready.Add(instance);
     }
@@ -660,12 +669,12 @@ internal sealed class WalkSession
     private async Task<Outcome> ExecuteAsync(Instance instance, CancellationToken token)
     {
         var node = instance.Node;
-        if (!SafePath.TryResolve(_projectDir, instance.OutputPattern, out var outputFull, out var pathError))
+        if (!TryResolveInProject(instance.OutputPattern, out var outputFull, out var pathError))
         {
             return Outcome.Fail($"node {instance.Label}: output path '{instance.OutputPattern}' is not safe: {pathError}. Fix the output pattern or the item id.");
         }
 
-        var inputs = InputResolver.Resolve(instance, _bundleInputs, _projectDir);
+        var inputs = InputResolver.Resolve(instance, _bundleInputs, _projectDir, _valueCache);
         OutputVersions.Preserve(outputFull);
         _ = _journal.AppendAsync(new JournalRecord
         {
@@ -744,7 +753,7 @@ internal sealed class WalkSession
             relative = reported;
         }
 
-        if (!SafePath.TryResolve(_projectDir, relative, out var verified, out var error))
+        if (!TryResolveInProject(relative, out var verified, out var error))
         {
             return Outcome.Fail($"runner '{node.Tool}' returned the output path '{reported}' for node {instance.Label}: {error}. The runner must write under the project (context.OutputFullPath).", "walk.output-outside");
         }
@@ -755,6 +764,47 @@ internal sealed class WalkSession
         }
 
         return Outcome.Ok(Path.GetRelativePath(_projectDir, verified).Replace('\\', '/'), result);
+    }
+
+    /// <summary>
+    /// Resolves a project-relative path like <see cref="SafePath.TryResolve"/>, checking each folder for links that leave the
+    /// project once per walk (folders are shared by many instances; the per-segment link checks are the expensive part).
+    /// An existing file at the path itself is moved aside (<see cref="OutputVersions"/>) before a runner writes there.
+    /// </summary>
+    private bool TryResolveInProject(string relative, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? full, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
+    {
+        full = null;
+        error = SafePath.Check(relative);
+        if (error is not null)
+        {
+            return false;
+        }
+
+        var candidate = Path.GetFullPath(Path.Combine(_projectDir, relative));
+        if (!SafePath.IsInside(_projectDir, candidate))
+        {
+            error = $"'{relative}' resolves outside '{_projectDir}'";
+            return false;
+        }
+
+        var directory = Path.GetDirectoryName(candidate) ?? _projectDir;
+        if (!_safeDirectories.ContainsKey(directory))
+        {
+            var relativeDir = Path.GetRelativePath(_projectDir, directory);
+            if (!SafePath.TryResolve(_projectDir, relativeDir, out _, out error))
+            {
+                error = error.Replace($"'{relativeDir}'", $"'{relative}'", StringComparison.Ordinal);
+                return false;
+            }
+
+            if (Directory.Exists(directory))
+            {
+                _safeDirectories.TryAdd(directory, 0); // only existing folders: a folder created later is checked when it exists
+            }
+        }
+
+        full = candidate;
+        return true;
     }
 
     private async ValueTask<RunnerResult> CallRunnerAsync(Instance instance, RunnerContext context)
@@ -1019,6 +1069,11 @@ internal sealed class WalkSession
         {
             walkStatus = WalkStatus.Succeeded;
             message = $"'{_target}' is complete";
+        }
+        else if (_onlyItems is not null)
+        {
+            walkStatus = WalkStatus.Succeeded;
+            message = $"items {string.Join(", ", _onlyItems)} are complete; nodes that need every item did not run";
         }
         else
         {

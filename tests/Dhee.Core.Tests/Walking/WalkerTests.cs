@@ -177,6 +177,24 @@ public sealed class WalkerTests : IDisposable
     }
 
     [Fact]
+    public async Task WalkAsync_OnlyItems_RunsJustThoseItems()
+    {
+        var plan = JsonWriter("test.plan", new JsonArray("a", "b", "c"));
+        var text = new FuncRunner("test.text");
+        var bundle = Bundle("final", Stage("plan", tool: "test.plan", format: OutputFormat.Json), Collection("each", "plan"), Stage("final", inputs: From("each", InputScope.All)));
+        var options = Options(_project);
+
+        var result = await new Walker([plan, text]).WalkAsync(bundle, new WalkOptions
+        {
+            ProjectDir = options.ProjectDir, Cache = options.Cache, Retry = options.Retry, WatchStopFile = false, OnlyItems = ["B"],
+        });
+
+        Assert.Equal(["each[b]"], text.Calls);
+        Assert.Equal(3, result.NotStarted); // each[a], each[c], final
+        Assert.Equal(WalkStatus.Succeeded, result.Status);
+    }
+
+    [Fact]
     public async Task WalkAsync_EmptyItems_FailsUnlessAllowed()
     {
         var plan = JsonWriter("test.plan", new JsonObject { ["items"] = new JsonArray() });
