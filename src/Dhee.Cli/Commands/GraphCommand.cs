@@ -5,98 +5,103 @@ using Dhee.Cli.Hosting;
 
 namespace Dhee.Cli.Commands;
 
-/// <summary><c>dhee graph &lt;bundle&gt;</c>: the bundle's node graph as Mermaid or Graphviz DOT.</summary>
+/// <summary><c>dhee graph &lt;bundle&gt;</c>: prints a bundle's DAG as Mermaid or Graphviz DOT.</summary>
 internal static class GraphCommand
 {
     internal static Command Create()
     {
         var bundleArgument = new Argument<string>("bundle") { Description = "A bundle folder (containing bundle.json) or a bundle .json file." };
-        var format = new Option<string>("--format") { Description = "mermaid or dot.", DefaultValueFactory = _ => "mermaid" };
-        format.AcceptOnlyFromAmong("mermaid", "dot");
-        var command = new Command("graph", "Print the bundle's node graph (collections shown as stacks, the goal highlighted).") { bundleArgument, format };
-        command.WithExamples("dhee graph my-bundle", "dhee graph my-bundle --format dot | dot -Tsvg > graph.svg");
+        var formatOption = new Option<string>("--format", "-f")
+        {
+            Description = "mermaid (default) or dot.",
+            DefaultValueFactory = _ => "mermaid",
+        };
+        formatOption.AcceptOnlyFromAmong("mermaid", "dot");
+        var command = new Command("graph", "Print a bundle's nodes and edges as a Mermaid flowchart or a Graphviz DOT graph.") { bundleArgument, formatOption };
+        command.WithExamples("dhee graph samples/bundles/storyboard", "dhee graph my-bundle --format dot | dot -Tsvg > graph.svg");
         command.SetHandler(context =>
         {
-            var bundle = BundleLoader.Load(context.GetValue(bundleArgument));
-            var edges = Edges(bundle).ToList();
+            var bundle = CliWalks.LoadBundle(context.GetValue(bundleArgument));
+            var text = context.GetValue(formatOption) == "dot" ? ToDot(bundle) : ToMermaid(bundle);
             if (context.Json)
             {
-                context.WriteJson(new
-                {
-                    goal = bundle.Goal,
-                    nodes = bundle.Nodes.Select(n => new { n.Id, kind = n.Kind, tool = n.Runner.Tool }),
-                    edges = edges.Select(e => new { from = e.From, to = e.To, label = e.Label }),
-                });
-                return Task.FromResult(ExitCodes.Ok);
+                context.WriteJson(new { format = context.GetValue(formatOption), graph = text });
+            }
+            else
+            {
+                context.Out.Write(text);
             }
 
-            context.Out.Write(context.GetValue(format) == "dot" ? Dot(bundle, edges) : Mermaid(bundle, edges));
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;
     }
 
-    private static IEnumerable<(string From, string To, string Label)> Edges(Bundle bundle)
+    /// <summary>Renders a Mermaid flowchart: collections as stadium shapes, bundle inputs as parallelograms, item sources dashed.</summary>
+    internal static string ToMermaid(Bundle bundle)
     {
+        var sb = new StringBuilder("flowchart LR\n");
+        foreach (var input in bundle.Inputs)
+        {
+            sb.Append($"  {Id(input.Id)}[/\"{Escape(input.Id)} ({input.Kind.ToString().ToLowerInvariant()})\"/]\n");
+        }
+
+        foreach (var node in bundle.Nodes)
+        {
+            var label = $"{Escape(node.Id)}<br/><small>{Escape(node.Runner.Tool)}</small>";
+            sb.Append(node.Kind == NodeKind.Collection ? $"  {Id(node.Id)}([\"{label} ×N\"])\n" : $"  {Id(node.Id)}[\"{label}\"]\n");
+        }
+
         foreach (var node in bundle.Nodes)
         {
             foreach (var input in node.Inputs)
             {
-                yield return (input.From, node.Id, input.Scope == InputScope.Matching ? string.Empty : input.Scope.ToString().ToLowerInvariant());
+                sb.Append($"  {Id(input.From)} -->|{input.Scope.ToString().ToLowerInvariant()}| {Id(node.Id)}\n");
             }
 
-            if (node.Kind == NodeKind.Collection && node.ItemSource is { } source && node.Inputs.All(i => i.From != source))
+            if (node.ItemSource is { } source && node.Inputs.All(i => i.From != source))
             {
-                yield return (source, node.Id, "items");
+                sb.Append($"  {Id(source)} -.->|items| {Id(node.Id)}\n");
             }
         }
+
+        sb.Append($"  style {Id(bundle.Goal)} stroke-width:3px\n");
+        return sb.ToString();
     }
 
-    private static string Id(string id) => "n_" + new string([.. id.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_')]);
-
-    private static string Mermaid(Bundle bundle, List<(string From, string To, string Label)> edges)
+    /// <summary>Renders a Graphviz DOT digraph with the same conventions as <see cref="ToMermaid"/>.</summary>
+    internal static string ToDot(Bundle bundle)
     {
-        var text = new StringBuilder("flowchart LR\n");
+        var sb = new StringBuilder($"digraph \"{Escape(bundle.Id)}\" {{\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
         foreach (var input in bundle.Inputs)
         {
-            text.Append($"  {Id(input.Id)}[/\"{input.Id}\"/]\n");
-        }
-
-        foreach (var node in bundle.Nodes)
-        {
-            var label = $"\"{node.Id}<br/><small>{node.Runner.Tool}</small>\"";
-            text.Append(node.Kind == NodeKind.Collection ? $"  {Id(node.Id)}[[{label}]]\n" : $"  {Id(node.Id)}[{label}]\n");
-        }
-
-        foreach (var (from, to, label) in edges)
-        {
-            text.Append(label.Length == 0 ? $"  {Id(from)} --> {Id(to)}\n" : $"  {Id(from)} -- {label} --> {Id(to)}\n");
-        }
-
-        text.Append($"  style {Id(bundle.Goal)} stroke-width:3px\n");
-        return text.ToString();
-    }
-
-    private static string Dot(Bundle bundle, List<(string From, string To, string Label)> edges)
-    {
-        var text = new StringBuilder("digraph bundle {\n  rankdir=LR;\n");
-        foreach (var input in bundle.Inputs)
-        {
-            text.Append($"  {Id(input.Id)} [label=\"{input.Id}\", shape=parallelogram];\n");
+            sb.Append($"  \"{Escape(input.Id)}\" [shape=parallelogram];\n");
         }
 
         foreach (var node in bundle.Nodes)
         {
             var shape = node.Kind == NodeKind.Collection ? "box3d" : "box";
-            var bold = node.Id == bundle.Goal ? ", penwidth=3" : string.Empty;
-            text.Append($"  {Id(node.Id)} [label=\"{node.Id}\\n{node.Runner.Tool}\", shape={shape}{bold}];\n");
+            var pen = node.Id == bundle.Goal ? ", penwidth=3" : string.Empty;
+            sb.Append($"  \"{Escape(node.Id)}\" [shape={shape}, label=\"{Escape(node.Id)}\\n{Escape(node.Runner.Tool)}\"{pen}];\n");
         }
 
-        foreach (var (from, to, label) in edges)
+        foreach (var node in bundle.Nodes)
         {
-            text.Append(label.Length == 0 ? $"  {Id(from)} -> {Id(to)};\n" : $"  {Id(from)} -> {Id(to)} [label=\"{label}\"];\n");
+            foreach (var input in node.Inputs)
+            {
+                sb.Append($"  \"{Escape(input.From)}\" -> \"{Escape(node.Id)}\" [label=\"{input.Scope.ToString().ToLowerInvariant()}\"];\n");
+            }
+
+            if (node.ItemSource is { } source && node.Inputs.All(i => i.From != source))
+            {
+                sb.Append($"  \"{Escape(source)}\" -> \"{Escape(node.Id)}\" [style=dashed, label=\"items\"];\n");
+            }
         }
 
-        return text.Append("}\n").ToString();
+        return sb.Append("}\n").ToString();
     }
+
+    private static string Id(string nodeId) => "n_" + new string([.. nodeId.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_')]);
+
+    private static string Escape(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
 }

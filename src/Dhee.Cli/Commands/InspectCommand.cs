@@ -4,60 +4,63 @@ using Dhee.Walking;
 
 namespace Dhee.Cli.Commands;
 
-/// <summary><c>dhee inspect &lt;node&gt;</c>: everything recorded about a node (or one item): state, dependencies and recent events.</summary>
+/// <summary><c>dhee inspect &lt;node&gt;</c>: everything recorded about a node's instances: output, hash, timing, cost, error, dependencies.</summary>
 internal static class InspectCommand
 {
     internal static Command Create()
     {
         var nodeArgument = new Argument<string>("node") { Description = "The node id." };
-        var project = WalkCommandSupport.ProjectOption();
-        var item = new Option<string?>("--item") { Description = "One item of a collection node." };
-        var command = new Command("inspect", "Show a node's recorded instances: status, output, inputs hash, cost, timing, dependencies and its latest events.") { nodeArgument, project, item };
-        command.WithExamples("dhee inspect shot_image --item shot_3 -p ./my-video", "dhee inspect final_video --json");
+        var projectOption = ProjectOption.Create();
+        var itemOption = new Option<string?>("--item") { Description = "Only this collection item." };
+        var command = new Command("inspect", "Show what is recorded about a node (or one item): output, inputs hash, timing, cost, error, dependencies.")
+        {
+            nodeArgument, projectOption, itemOption,
+        };
+        command.WithExamples("dhee inspect final_video --project ./p", "dhee inspect shot_image --item shot_3 -p ./p --json");
         command.SetHandler(context =>
         {
-            var dir = Path.GetFullPath(context.GetValue(project) ?? ".");
+            var project = ProjectOption.Resolve(context, projectOption);
             var node = context.GetValue(nodeArgument);
-            var itemId = context.GetValue(item);
-            var entries = Walker.ReadState(dir).Where(e => e.NodeId == node && (itemId is null || string.Equals(e.ItemId, itemId, StringComparison.OrdinalIgnoreCase))).ToList();
-            var events = Walker.ReadEvents(dir).Where(e => e.NodeId == node && (itemId is null || string.Equals(e.ItemId, itemId, StringComparison.OrdinalIgnoreCase))).TakeLast(20).ToList();
-            if (entries.Count == 0 && events.Count == 0)
+            var item = context.GetValue(itemOption);
+            var entries = Walker.ReadState(project)
+                .Where(e => e.NodeId == node && (item is null || string.Equals(e.ItemId, item, StringComparison.OrdinalIgnoreCase)))
+                .ToList();
+            if (entries.Count == 0)
             {
-                return Task.FromResult(context.Fail($"nothing is recorded for node '{WalkCommandSupport.Label(node, itemId)}' in {dir}", "check the node id (dhee nodes lists recorded instances) and the --project folder"));
+                var known = Walker.ReadState(project).Select(e => e.NodeId).Distinct().Order(StringComparer.Ordinal).ToList();
+                return Task.FromResult(context.Fail(
+                    $"no recorded instance of node '{node}'{(item is null ? string.Empty : $" item '{item}'")} in '{project}'",
+                    known.Count == 0 ? "walk the project first with 'dhee run'" : $"recorded nodes: {string.Join(", ", known)}"));
             }
 
             if (context.Json)
             {
-                context.WriteJson(new { instances = entries, events });
+                context.WriteJson(entries.Select(e => new { instance = e, outputExists = OutputExists(project, e) }));
                 return Task.FromResult(ExitCodes.Ok);
             }
 
             foreach (var e in entries)
             {
-                context.Out.WriteLine($"{WalkCommandSupport.Label(e.NodeId, e.ItemId)}: {WalkCommandSupport.Word(e.Status)}{(e.Cached ? " (cached)" : string.Empty)}");
-                context.Out.WriteLine($"  tool: {e.Tool}");
-                context.Out.WriteLine($"  output: {e.OutputPath}");
-                context.Out.WriteLine($"  inputs hash: {e.InputsHash}");
-                context.Out.WriteLine($"  cost: ${e.CostUsd}");
-                context.Out.WriteLine($"  started: {e.StartedAt:u}  ended: {e.EndedAt:u}");
+                context.Out.WriteLine(e.ItemId is null ? e.NodeId : $"{e.NodeId}[{e.ItemId}]");
+                context.Out.WriteLine($"  tool:         {e.Tool}");
+                context.Out.WriteLine($"  status:       {e.Status.ToString().ToLowerInvariant()}{(e.Cached ? " (served from cache)" : string.Empty)}");
+                context.Out.WriteLine($"  output:       {e.OutputPath ?? "-"}{(e.OutputPath is null ? string.Empty : OutputExists(project, e) ? string.Empty : " (missing on disk)")}");
+                context.Out.WriteLine($"  inputs hash:  {e.InputsHash ?? "-"}");
+                context.Out.WriteLine($"  started:      {e.StartedAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-"}");
+                context.Out.WriteLine($"  ended:        {e.EndedAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-"}");
+                context.Out.WriteLine($"  cost:         ${e.CostUsd:0.####}");
+                context.Out.WriteLine($"  depends on:   {(e.Dependencies.Count == 0 ? "-" : string.Join(", ", e.Dependencies))}");
                 if (e.Error is not null)
                 {
-                    context.Out.WriteLine($"  error: {e.Error}");
+                    context.Out.WriteLine($"  error:        {e.Error}");
                 }
-
-                if (e.Dependencies.Count > 0)
-                {
-                    context.Out.WriteLine($"  read: {string.Join(", ", e.Dependencies)}");
-                }
-            }
-
-            foreach (var e in events)
-            {
-                context.Out.WriteLine($"  #{e.Sequence} {e.Timestamp:u} {e.Kind} {WalkCommandSupport.Label(e.NodeId ?? string.Empty, e.ItemId)} {e.Message}");
             }
 
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;
     }
+
+    private static bool OutputExists(string project, WalkStateEntry entry)
+        => entry.OutputPath is not null && Utils.SafePath.TryResolve(project, entry.OutputPath, out var full, out _) && File.Exists(full);
 }

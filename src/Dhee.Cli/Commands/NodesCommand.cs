@@ -1,49 +1,45 @@
 using System.CommandLine;
+using System.Globalization;
 using Dhee.Cli.Hosting;
 using Dhee.Walking;
 using Spectre.Console;
 
 namespace Dhee.Cli.Commands;
 
-/// <summary><c>dhee nodes</c>: every recorded node instance of a project, optionally filtered by status.</summary>
+/// <summary><c>dhee nodes</c>: lists the recorded instances of a project, optionally filtered by status.</summary>
 internal static class NodesCommand
 {
     internal static Command Create()
     {
-        var project = WalkCommandSupport.ProjectOption();
-        var status = new Option<WalkStateStatus?>("--status") { Description = "Only instances with this status: completed, failed or interrupted." };
-        var command = new Command("nodes", "List recorded node instances with status, output, cost and error.") { project, status };
-        command.WithExamples("dhee nodes -p ./my-video", "dhee nodes --status failed --json");
+        var projectOption = ProjectOption.Create();
+        var statusOption = new Option<WalkStateStatus?>("--status") { Description = "Only instances in this state: completed, failed or interrupted." };
+        var command = new Command("nodes", "List the recorded node instances of a project with status, output and cost.") { projectOption, statusOption };
+        command.WithExamples("dhee nodes --project ./p", "dhee nodes -p ./p --status failed --json");
         command.SetHandler(context =>
         {
-            var dir = Path.GetFullPath(context.GetValue(project) ?? ".");
-            var filter = context.GetValue(status);
-            var entries = Walker.ReadState(dir).Where(e => filter is null || e.Status == filter).ToList();
+            var project = ProjectOption.Resolve(context, projectOption);
+            var status = context.GetValue(statusOption);
+            var entries = Walker.ReadState(project).Where(e => status is null || e.Status == status).ToList();
             if (context.Json)
             {
                 context.WriteJson(entries);
                 return Task.FromResult(ExitCodes.Ok);
             }
 
-            if (entries.Count == 0)
-            {
-                context.Out.WriteLine("No recorded instances" + (filter is null ? "." : $" with status {WalkCommandSupport.Word(filter.Value)}."));
-                return Task.FromResult(ExitCodes.Ok);
-            }
-
-            var table = new Table().AddColumns("Instance", "Tool", "Status", "Output", "Cost $", "Error");
+            var table = new Table().AddColumns("Node", "Item", "Tool", "Status", "Output", "Cost $");
             foreach (var e in entries)
             {
                 table.AddRow(
-                    Markup.Escape(WalkCommandSupport.Label(e.NodeId, e.ItemId)),
+                    Markup.Escape(e.NodeId),
+                    Markup.Escape(e.ItemId ?? string.Empty),
                     Markup.Escape(e.Tool ?? string.Empty),
-                    WalkCommandSupport.Word(e.Status) + (e.Cached ? " (cached)" : string.Empty),
-                    Markup.Escape(e.OutputPath ?? string.Empty),
-                    e.CostUsd.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture),
-                    Markup.Escape(e.Error ?? string.Empty));
+                    Markup.Escape(e.Status.ToString().ToLowerInvariant() + (e.Cached ? " (cached)" : string.Empty)),
+                    Markup.Escape(e.OutputPath ?? e.Error ?? string.Empty),
+                    e.CostUsd.ToString("0.####", CultureInfo.InvariantCulture));
             }
 
             context.Console.Write(table);
+            context.Out.WriteLine($"{entries.Count} instance(s).");
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;

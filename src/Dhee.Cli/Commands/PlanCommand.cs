@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Dhee.Bundles;
 using Dhee.Cli.Hosting;
 using Dhee.Registry;
 using Dhee.Walking;
@@ -15,15 +14,15 @@ internal static class PlanCommand
     internal static Command Create(Func<RunnerRegistry> createRegistry)
     {
         var bundleArgument = new Argument<string>("bundle") { Description = "A bundle folder (containing bundle.json) or a bundle .json file." };
-        var project = WalkCommandSupport.ProjectOption();
+        var project = ProjectOption.Create();
         var to = new Option<string?>("--to") { Description = "Plan only this node and its ancestors." };
         var command = new Command("plan", "Dry run: list what `dhee run` would run and skip, and why, without running anything.") { bundleArgument, project, to };
         command.WithExamples("dhee plan my-bundle -p ./my-video", "dhee plan my-bundle --to shot_image --json");
         command.SetHandler(async context =>
         {
-            var bundle = BundleLoader.Load(context.GetValue(bundleArgument));
+            var bundle = CliWalks.LoadBundle(context.GetValue(bundleArgument));
             var options = new WalkOptions { ProjectDir = Path.GetFullPath(context.GetValue(project) ?? "."), To = context.GetValue(to) };
-            var plan = await new Walker(createRegistry()).PlanAsync(bundle, options, context.CancellationToken).ConfigureAwait(false);
+            var plan = await CliWalks.CreateWalker(createRegistry()).PlanAsync(bundle, options, context.CancellationToken).ConfigureAwait(false);
             if (context.Json)
             {
                 context.WriteJson(new { ok = true, plan.Target, toRun = plan.ToRun, upToDate = plan.UpToDate, plan.Instances, plan.Collections });
@@ -39,7 +38,7 @@ internal static class PlanCommand
                     PlannedAction.UpToDate => "up to date",
                     _ => "unknown",
                 };
-                table.AddRow(Markup.Escape(WalkCommandSupport.Label(i.NodeId, i.ItemId)), Markup.Escape(i.Tool), action, Markup.Escape(i.Reason));
+                table.AddRow(Markup.Escape(i.ItemId is null ? i.NodeId : $"{i.NodeId}[{i.ItemId}]"), Markup.Escape(i.Tool), action, Markup.Escape(i.Reason));
             }
 
             context.Console.Write(table);

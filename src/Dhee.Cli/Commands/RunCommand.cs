@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Dhee.Bundles;
 using Dhee.Cli.Hosting;
 using Dhee.Registry;
 using Dhee.Walking;
@@ -7,108 +6,56 @@ using Spectre.Console;
 
 namespace Dhee.Cli.Commands;
 
-/// <summary><c>dhee run &lt;bundle&gt;</c>: walks a bundle over a project with live progress and a summary.</summary>
+/// <summary><c>dhee run &lt;bundle&gt; --project &lt;dir&gt;</c>: walks a bundle with live progress and a summary; resumes what an earlier walk left.</summary>
 internal static class RunCommand
 {
-    internal static Command Create() => Create(CliRunners.CreateRegistry);
+    internal static Command Create() => Create("run", "Walk a bundle over a project folder: run what the goal (or --to) needs, in parallel, resuming earlier walks.", CliRunners.CreateRegistry);
 
-    internal static Command Create(Func<RunnerRegistry> createRegistry)
+    /// <summary>Creates the verb under <paramref name="name"/> (<c>run</c>, or <c>run-to</c> which requires a target).</summary>
+    internal static Command Create(string name, string description, Func<RunnerRegistry> createRegistry)
     {
         var bundleArgument = new Argument<string>("bundle") { Description = "A bundle folder (containing bundle.json) or a bundle .json file." };
-        var project = WalkCommandSupport.ProjectOption();
-        var to = new Option<string?>("--to") { Description = "Run only this node and its ancestors." };
-        var maxParallel = new Option<int?>("--max-parallel") { Description = "The most node instances run at once. Default: the processor count." };
-        var budget = new Option<decimal?>("--budget") { Description = "Stop before paid nodes once this many US dollars are spent (resumable)." };
-        var failFast = new Option<bool>("--fail-fast") { Description = "Stop starting new nodes after the first failure." };
-        var item = new Option<string[]>("--item") { Description = "Run only these collection items (repeatable); other items are not started.", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("run", "Walk a bundle over a project: run what is missing or stale, in parallel, resumably.")
+        var projectOption = new Option<string>("--project", "-p") { Description = "The project folder outputs and walk state go to (created if missing).", Required = true };
+        var toOption = new Option<string?>("--to") { Description = "Run only this node and what it depends on, never unrelated branches." };
+        var parallelOption = new Option<int?>("--max-parallel") { Description = "The most instances running at once (default: processor count)." };
+        var noCacheOption = new Option<bool>("--no-cache") { Description = "Do not read or write the content-addressed cache (same as DHEE_DISABLE_CAS=1)." };
+        var failFastOption = new Option<bool>("--fail-fast") { Description = "Stop starting new work at the first failure." };
+        var budgetOption = new Option<decimal?>("--budget") { Description = "Stop before starting a paid node once this many US dollars are spent." };
+        var itemOption = new Option<string[]>("--item") { Description = "Run only these collection items (repeatable); other items are not started.", AllowMultipleArgumentsPerToken = true };
+        var command = new Command(name, description)
         {
-            bundleArgument, project, to, maxParallel, budget, failFast, item,
+            bundleArgument, projectOption, toOption, parallelOption, noCacheOption, failFastOption, budgetOption, itemOption,
         };
-        command.WithExamples("dhee run my-bundle --project ./my-video", "dhee run my-bundle -p ./my-video --to shot_image --json", "dhee run my-bundle --to shot_image --item shot_3");
+        command.WithExamples(
+            $"dhee {name} samples/bundles/storyboard --project ./out/storyboard",
+            $"dhee {name} my-bundle --project ./p --to shot_image --max-parallel 4",
+            $"dhee {name} my-bundle --project ./p --json");
         command.SetHandler(async context =>
         {
-            var bundle = BundleLoader.Load(context.GetValue(bundleArgument));
+            var bundle = CliWalks.LoadBundle(context.GetValue(bundleArgument));
+            var projectDir = Path.GetFullPath(context.GetValue(projectOption)!);
+            Directory.CreateDirectory(projectDir);
+            var registry = createRegistry();
             var options = new WalkOptions
             {
-                ProjectDir = Path.GetFullPath(context.GetValue(project) ?? "."),
-                To = context.GetValue(to),
-                MaxParallelism = context.GetValue(maxParallel) ?? Environment.ProcessorCount,
-                BudgetCapUsd = context.GetValue(budget),
-                FailFast = context.GetValue(failFast),
-                OnlyItems = context.GetValue(item) is { Length: > 0 } items ? items : null,
+                ProjectDir = projectDir,
+                To = context.GetValue(toOption),
+                MaxParallelism = context.GetValue(parallelOption) is { } parallel and > 0 ? parallel : Environment.ProcessorCount,
+                Cache = CliWalks.OpenCache(context.GetValue(noCacheOption)),
+                FailFast = context.GetValue(failFastOption),
+                BudgetCapUsd = context.GetValue(budgetOption),
+                OnlyItems = context.GetValue(itemOption) is { Length: > 0 } items ? items : null,
             };
-            var walker = new Walker(createRegistry());
-            WalkResult? result = null;
-            if (context.Json)
-            {
-                result = await walker.WalkAsync(bundle, options, context.CancellationToken).ConfigureAwait(false);
-                context.WriteJson(new { ok = result.Success, result.Status, result.Target, result.TargetOutputPath, result.Message, result.Completed, result.Cached, result.Skipped, result.Failed, result.Blocked, result.NotStarted, result.SpentUsd, result.Failures, result.Collections, result.Traces });
-            }
-            else if (context.Console.Profile.Capabilities.Interactive)
-            {
-                await context.Console.Progress()
-                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                    .StartAsync(async progress =>
-                    {
-                        var overall = progress.AddTask("walk", maxValue: 1);
-                        var running = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
-                        await foreach (var e in walker.StreamAsync(bundle, options, context.CancellationToken).ConfigureAwait(false))
-                        {
-                            var label = Markup.Escape(WalkCommandSupport.Label(e.NodeId ?? string.Empty, e.ItemId));
-                            if (e.Total is > 0 and var total)
-                            {
-                                overall.MaxValue = total;
-                                overall.Value = e.Done ?? 0;
-                                overall.Description = $"walk: {e.Done}/{total}";
-                            }
 
-                            switch (e.Kind)
-                            {
-                                case WalkEventKind.NodeStarted:
-                                    running[label] = progress.AddTask(label, maxValue: 1);
-                                    break;
-                                case WalkEventKind.NodeProgress when running.TryGetValue(label, out var task) && e.Progress is { } fraction:
-                                    task.Value = fraction;
-                                    break;
-                                case WalkEventKind.NodeCompleted or WalkEventKind.NodeCached or WalkEventKind.NodeFailed when running.Remove(label, out var finished):
-                                    finished.Value = 1;
-                                    finished.StopTask();
-                                    break;
-                                case WalkEventKind.WalkFinished:
-                                    result = e.Result;
-                                    break;
-                            }
-                        }
-                    }).ConfigureAwait(false);
-            }
-            else
+            var walker = CliWalks.CreateWalker(registry);
+            WalkResult? result;
+            try
             {
-                await foreach (var e in walker.StreamAsync(bundle, options, context.CancellationToken).ConfigureAwait(false))
-                {
-                    var label = WalkCommandSupport.Label(e.NodeId ?? string.Empty, e.ItemId);
-                    var line = e.Kind switch
-                    {
-                        WalkEventKind.NodeStarted => $"→ {label} via {e.Tool}",
-                        WalkEventKind.NodeCompleted => $"✓ {label} → {e.OutputPath}",
-                        WalkEventKind.NodeCached => $"✓ {label} → {e.OutputPath} (cached)",
-                        WalkEventKind.NodeFailed => $"✗ {label}: {e.Message}",
-                        WalkEventKind.NodeBlocked => $"- {label}: {e.Message}",
-                        WalkEventKind.NodeRetrying => $"↻ {label}: {e.Message}",
-                        WalkEventKind.CollectionMaterialized => $"◆ {e.NodeId}: {e.Message}",
-                        WalkEventKind.BudgetExceeded => $"$ {e.Message}",
-                        _ => null,
-                    };
-                    if (line is not null)
-                    {
-                        context.Out.WriteLine(line);
-                    }
-
-                    if (e.Kind == WalkEventKind.WalkFinished)
-                    {
-                        result = e.Result;
-                    }
-                }
+                result = await WalkProgressDisplay.ShowAsync(context, walker.StreamAsync(bundle, options, context.CancellationToken)).ConfigureAwait(false);
+            }
+            catch (WalkInProgressException ex)
+            {
+                return context.Fail(ex.Message, "wait for the other walk to finish, or stop it with 'dhee stop --project " + projectDir + "'");
             }
 
             if (result is null)
@@ -116,7 +63,27 @@ internal static class RunCommand
                 return context.Fail("the walk ended without a result");
             }
 
-            if (!context.Json)
+            if (context.Json)
+            {
+                context.WriteJson(new
+                {
+                    ok = result.Success,
+                    status = result.Status,
+                    target = result.Target,
+                    targetOutput = result.TargetOutputPath,
+                    result.Completed,
+                    result.Cached,
+                    result.Skipped,
+                    result.Failed,
+                    result.Blocked,
+                    result.NotStarted,
+                    spentUsd = result.SpentUsd,
+                    durationMs = (long)result.Duration.TotalMilliseconds,
+                    failures = result.Failures,
+                    traces = result.Traces,
+                });
+            }
+            else
             {
                 WriteSummary(context, result);
             }
@@ -125,7 +92,6 @@ internal static class RunCommand
             {
                 WalkStatus.Succeeded => ExitCodes.Ok,
                 WalkStatus.Cancelled => ExitCodes.Cancelled,
-                WalkStatus.BudgetExceeded => ExitCodes.Ok,
                 _ => ExitCodes.Failure,
             };
         });
@@ -134,30 +100,29 @@ internal static class RunCommand
 
     private static void WriteSummary(CommandContext context, WalkResult result)
     {
-        var table = new Table().AddColumns("Node", "Instances", "Ran", "Cached", "Skipped", "Failed", "Blocked", "Cost $");
+        var table = new Table().AddColumns("Node", "Tool", "Instances", "Ran", "Cached", "Skipped", "Failed", "Blocked", "Cost $");
         foreach (var group in result.Traces.GroupBy(t => t.NodeId))
         {
+            var traces = group.ToList();
             table.AddRow(
                 Markup.Escape(group.Key),
-                group.Count().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                group.Count(t => t.Status == InstanceStatus.Completed && !t.Cached).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                group.Count(t => t.Status == InstanceStatus.Completed && t.Cached).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                group.Count(t => t.Status == InstanceStatus.Skipped).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                group.Count(t => t.Status == InstanceStatus.Failed).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                group.Count(t => t.Status == InstanceStatus.Blocked).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                group.Sum(t => t.CostUsd).ToString("0.####", System.Globalization.CultureInfo.InvariantCulture));
+                Markup.Escape(traces[0].Tool),
+                traces.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                traces.Count(t => t.Status == InstanceStatus.Completed && !t.Cached).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                traces.Count(t => t.Status == InstanceStatus.Completed && t.Cached).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                traces.Count(t => t.Status == InstanceStatus.Skipped).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                traces.Count(t => t.Status == InstanceStatus.Failed).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                traces.Count(t => t.Status is InstanceStatus.Blocked or InstanceStatus.NotStarted or InstanceStatus.Cancelled).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                traces.Sum(t => t.CostUsd).ToString("0.####", System.Globalization.CultureInfo.InvariantCulture));
         }
 
         context.Console.Write(table);
         foreach (var failure in result.Failures)
         {
-            context.Out.WriteLine($"✗ {failure}");
+            context.Out.WriteLine($"failed: {failure}");
         }
 
-        context.Out.WriteLine($"{result.Status}: {result.Message}");
-        if (result.TargetOutputPath is not null)
-        {
-            context.Out.WriteLine($"output: {result.TargetOutputPath}");
-        }
+        var output = result.TargetOutputPath is null ? string.Empty : $" Output: {result.TargetOutputPath}";
+        context.Out.WriteLine($"{result.Status}: {result.Message} ({result.Duration.TotalSeconds:0.0} s).{output}");
     }
 }

@@ -4,36 +4,44 @@ using Dhee.Walking;
 
 namespace Dhee.Cli.Commands;
 
-/// <summary><c>dhee status</c>: whether a walk is running and how many instances are completed, failed or interrupted.</summary>
+/// <summary><c>dhee status</c>: whether a walk is running, how many instances are in each state, and what the last walk did.</summary>
 internal static class StatusCommand
 {
     internal static Command Create()
     {
-        var project = WalkCommandSupport.ProjectOption();
-        var command = new Command("status", "Show a project's walk state: running or not, counts, spend and the last walk's outcome.") { project };
-        command.WithExamples("dhee status -p ./my-video", "dhee status --json");
+        var projectOption = ProjectOption.Create();
+        var command = new Command("status", "Show a project's walk state: running or not, instance counts, spend, last walk.") { projectOption };
+        command.WithExamples("dhee status --project ./out/storyboard", "dhee status -p ./p --json");
         command.SetHandler(context =>
         {
-            var dir = Path.GetFullPath(context.GetValue(project) ?? ".");
-            var state = Walker.ReadState(dir);
-            var walking = Walker.IsWalking(dir);
-            var last = Walker.ReadEvents(dir).LastOrDefault(e => e.Kind == WalkEventKind.WalkFinished);
-            var counts = Enum.GetValues<WalkStateStatus>().ToDictionary(s => WalkCommandSupport.Word(s), s => state.Count(e => e.Status == s));
-            var spent = state.Where(e => e.Status == WalkStateStatus.Completed && !e.Cached).Sum(e => e.CostUsd);
+            var project = ProjectOption.Resolve(context, projectOption);
+            var entries = Walker.ReadState(project);
+            var events = Walker.ReadEvents(project);
+            var lastFinished = events.LastOrDefault(e => e.Kind == WalkEventKind.WalkFinished);
+            var walking = Walker.IsWalking(project);
+            var counts = entries.GroupBy(e => e.Status).ToDictionary(g => g.Key, g => g.Count());
+            var spent = entries.Where(e => !e.Cached).Sum(e => e.CostUsd);
             if (context.Json)
             {
-                context.WriteJson(new { project = dir, walking, instances = state.Count, counts, spentUsd = spent, lastWalk = last is null ? null : new { last.WalkId, last.Timestamp, last.Message } });
+                context.WriteJson(new
+                {
+                    project,
+                    walking,
+                    instances = entries.Count,
+                    completed = counts.GetValueOrDefault(WalkStateStatus.Completed),
+                    failed = counts.GetValueOrDefault(WalkStateStatus.Failed),
+                    interrupted = counts.GetValueOrDefault(WalkStateStatus.Interrupted),
+                    spentUsd = spent,
+                    lastWalk = lastFinished is null ? null : new { finishedAt = lastFinished.Timestamp, message = lastFinished.Message },
+                });
                 return Task.FromResult(ExitCodes.Ok);
             }
 
-            context.Out.WriteLine($"project: {dir}");
-            context.Out.WriteLine(walking ? "a walk is running" : "no walk is running");
-            context.Out.WriteLine($"instances: {state.Count} ({string.Join(", ", counts.Select(c => $"{c.Value} {c.Key}"))}); spent ${spent}");
-            if (last is not null)
-            {
-                context.Out.WriteLine($"last walk {last.WalkId} at {last.Timestamp:u}: {last.Message}");
-            }
-
+            context.Out.WriteLine($"project:     {project}");
+            context.Out.WriteLine($"walking:     {(walking ? "yes" : "no")}");
+            context.Out.WriteLine($"instances:   {entries.Count} recorded — {counts.GetValueOrDefault(WalkStateStatus.Completed)} completed, {counts.GetValueOrDefault(WalkStateStatus.Failed)} failed, {counts.GetValueOrDefault(WalkStateStatus.Interrupted)} interrupted");
+            context.Out.WriteLine($"spent:       ${spent:0.####}");
+            context.Out.WriteLine(lastFinished is null ? "last walk:   none finished" : $"last walk:   {lastFinished.Timestamp:u} — {lastFinished.Message}");
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;

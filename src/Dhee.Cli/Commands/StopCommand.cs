@@ -4,30 +4,30 @@ using Dhee.Walking;
 
 namespace Dhee.Cli.Commands;
 
-/// <summary><c>dhee stop</c>: asks a walk running in another process to stop (resumable).</summary>
+/// <summary><c>dhee stop</c>: asks a walk running in another process to stop; it finishes cleanly and can be resumed.</summary>
 internal static class StopCommand
 {
     internal static Command Create()
     {
-        var project = WalkCommandSupport.ProjectOption();
-        var command = new Command("stop", "Ask the walk running on a project (in another process) to stop; walk again to resume.") { project };
-        command.WithExamples("dhee stop -p ./my-video");
+        var projectOption = ProjectOption.Create();
+        var command = new Command("stop", "Ask the walk running on a project (in another process) to stop; resume later with 'dhee run'.") { projectOption };
+        command.WithExamples("dhee stop --project ./p");
         command.SetHandler(context =>
         {
-            var dir = Path.GetFullPath(context.GetValue(project) ?? ".");
-            if (!Walker.IsWalking(dir))
+            var project = ProjectOption.Resolve(context, projectOption);
+            if (!Walker.IsWalking(project))
             {
-                return Task.FromResult(context.Fail($"no walk is running on {dir}", "check the --project folder"));
+                return Task.FromResult(context.Fail($"no walk is running on '{project}'", exitCode: ExitCodes.Failure));
             }
 
-            Walker.RequestStop(dir);
+            Walker.RequestStop(project);
             if (context.Json)
             {
-                context.WriteJson(new { ok = true, project = dir });
+                context.WriteJson(new { ok = true, project, requested = true });
             }
             else
             {
-                context.Out.WriteLine($"Asked the walk on {dir} to stop; it stops within a second once running runners return.");
+                context.Out.WriteLine($"Asked the walk on '{project}' to stop; running instances finish or cancel, nothing new starts.");
             }
 
             return Task.FromResult(ExitCodes.Ok);
