@@ -146,6 +146,7 @@ public sealed class WalkCommandsTests : IDisposable
     [Fact]
     public async Task Stop_NoWalkRunning_Fails()
     {
+        Directory.CreateDirectory(_project);
         var stop = await CliRun.InvokeAsync([StopCommand.Create()], "stop", "--project", _project);
         Assert.Equal(ExitCodes.Failure, stop.ExitCode);
         Assert.Contains("no walk is running", stop.Error, StringComparison.Ordinal);
