@@ -119,7 +119,7 @@ internal sealed class WalkJournal : IAsyncDisposable
 
         if (_stream is not null)
         {
-            if (_lines > _live.Count)
+            if (_lines > (_live.Count * 2) + 64)
             {
                 await _stream.DisposeAsync().ConfigureAwait(false);
                 _stream = null;

@@ -38,7 +38,7 @@ internal sealed class WalkSession
     private readonly TimeProvider _time;
     private readonly string _walkId = Guid.NewGuid().ToString("N")[..12];
     private readonly Lock _eventLock = new();
-    private readonly Channel<(Instance Instance, Outcome Outcome)> _completions = Channel.CreateUnbounded<(Instance, Outcome)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(Instance Instance, Outcome Outcome)> _completions = Channel.CreateUnbounded<(Instance, Outcome)>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly SortedSet<Instance> _ready = new(ReadyOrder.Instance);
     private readonly Queue<Instance> _settled = new();
     private readonly Queue<PlannedNode> _materialize = new();
