@@ -15,6 +15,7 @@ internal static class Program
         InspectCommand.Create(),
         InvalidateCommand.Create(),
         NodesCommand.Create(),
+        PlanCommand.Create(),
         RunCommand.Create(),
         RunnersCommand.Create(),
         StatusCommand.Create(),

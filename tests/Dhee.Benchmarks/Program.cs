@@ -1,11 +1,18 @@
 namespace Dhee.Benchmarks;
 
-/// <summary>Runs the performance targets of every feature and prints one report.</summary>
+/// <summary>Runs the performance targets of every feature and prints one report. <c>--short</c> runs small sizes for CI smoke.</summary>
 internal static class Program
 {
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
-        Console.WriteLine("Dhee benchmarks: no figures registered yet.");
-        return 0;
+        var isShort = args.Contains("--short");
+        Console.WriteLine($"Dhee benchmarks{(isShort ? " (short)" : string.Empty)} on {Environment.ProcessorCount} cores");
+        var ok = true;
+        Console.WriteLine("walker:");
+        ok &= await WalkerBenchmarks.RunAsync(isShort);
+        Console.WriteLine("cache:");
+        ok &= await HashingBenchmarks.RunAsync(isShort);
+        Console.WriteLine(ok ? "all benchmark runs completed correctly" : "a benchmark run produced a wrong result");
+        return ok ? 0 : 1;
     }
 }

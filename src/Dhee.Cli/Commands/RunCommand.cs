@@ -21,9 +21,10 @@ internal static class RunCommand
         var noCacheOption = new Option<bool>("--no-cache") { Description = "Do not read or write the content-addressed cache (same as DHEE_DISABLE_CAS=1)." };
         var failFastOption = new Option<bool>("--fail-fast") { Description = "Stop starting new work at the first failure." };
         var budgetOption = new Option<decimal?>("--budget") { Description = "Stop before starting a paid node once this many US dollars are spent." };
+        var itemOption = new Option<string[]>("--item") { Description = "Run only these collection items (repeatable); other items are not started.", AllowMultipleArgumentsPerToken = true };
         var command = new Command(name, description)
         {
-            bundleArgument, projectOption, toOption, parallelOption, noCacheOption, failFastOption, budgetOption,
+            bundleArgument, projectOption, toOption, parallelOption, noCacheOption, failFastOption, budgetOption, itemOption,
         };
         command.WithExamples(
             $"dhee {name} samples/bundles/storyboard --project ./out/storyboard",
@@ -43,6 +44,7 @@ internal static class RunCommand
                 Cache = CliWalks.OpenCache(context.GetValue(noCacheOption)),
                 FailFast = context.GetValue(failFastOption),
                 BudgetCapUsd = context.GetValue(budgetOption),
+                OnlyItems = context.GetValue(itemOption) is { Length: > 0 } items ? items : null,
             };
 
             var walker = CliWalks.CreateWalker(registry);

@@ -9,10 +9,7 @@ namespace Dhee.Cli.Hosting;
 internal static class CliWalks
 {
     /// <summary>Creates a walker over every runner of <paramref name="registry"/>, validating bundles against it before any work.</summary>
-    public static Walker CreateWalker(RunnerRegistry registry) => new(
-        tool => registry.TryGet(tool, out var registration) ? registration.Runner : null,
-        registry.ValidateBundle,
-        tool => registry.TryGet(tool, out var registration) ? registration.Manifest.Version : null);
+    public static Walker CreateWalker(RunnerRegistry registry) => new(registry);
 
     /// <summary>Opens the generation cache from the environment (<c>DHEE_CACHE_ROOT</c>, <c>DHEE_DISABLE_CAS</c>), or a disabled one.</summary>
     public static GenerationCache OpenCache(bool disabled) => disabled ? GenerationCache.Disabled : GenerationCache.Open();

@@ -117,6 +117,7 @@ internal sealed class EventLog : IAsyncDisposable
         var buffer = new MemoryStream();
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            await Task.Delay(2).ConfigureAwait(false); // let a burst of events share one write
             buffer.SetLength(0);
             while (reader.TryRead(out var walkEvent))
             {

@@ -120,7 +120,7 @@ internal sealed class ProjectLock : IDisposable
                 ["startedAt"] = timeProvider.GetUtcNow().ToString("O"),
             };
             stream.Write(System.Text.Encoding.UTF8.GetBytes(payload.ToJsonString()));
-            stream.Flush(flushToDisk: true);
+            stream.Flush(); // no fsync: after a power loss an empty or missing lock file is simply reclaimed
             return true;
         }
         catch (IOException) when (File.Exists(path))

@@ -13,6 +13,7 @@ namespace Dhee.State;
 internal sealed class WalkJournal : IAsyncDisposable
 {
     public const string FileName = "walk.journal.jsonl";
+    private static readonly TimeSpan SyncInterval = TimeSpan.FromMilliseconds(4);
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault };
     private readonly string _path;
     private readonly Dictionary<string, JournalRecord> _live;
@@ -44,6 +45,10 @@ internal sealed class WalkJournal : IAsyncDisposable
 
     /// <summary>Reads a project's state without opening it for writing.</summary>
     public static Dictionary<string, JournalRecord> ReadState(string projectDir) => Load(PathFor(projectDir), out _, out _);
+
+    /// <summary>Loads a project's journal for reading only (dry runs); appends are not allowed.</summary>
+    public static WalkJournal OpenReadOnly(string projectDir)
+        => new(PathFor(projectDir), Load(PathFor(projectDir), out var lines, out _), lines, writable: false, int.MaxValue);
 
     /// <summary>Opens the journal for a walk (the caller holds the project lock), healing a torn tail by compacting.</summary>
     public static WalkJournal Open(string projectDir, int minCompactionLines = 4096)
@@ -114,7 +119,7 @@ internal sealed class WalkJournal : IAsyncDisposable
 
         if (_stream is not null)
         {
-            if (_lines > _live.Count)
+            if (_lines > (_live.Count * 2) + 64)
             {
                 await _stream.DisposeAsync().ConfigureAwait(false);
                 _stream = null;
@@ -200,8 +205,16 @@ internal sealed class WalkJournal : IAsyncDisposable
         var buffer = new MemoryStream();
         var waiting = new List<TaskCompletionSource>();
         var reader = _queue.Reader;
+        var lastSync = System.Diagnostics.Stopwatch.GetTimestamp();
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            // Group commit: at most one fsync every few milliseconds; records arriving meanwhile share it.
+            var sinceSync = System.Diagnostics.Stopwatch.GetElapsedTime(lastSync);
+            if (sinceSync < SyncInterval)
+            {
+                await Task.Delay(SyncInterval - sinceSync).ConfigureAwait(false);
+            }
+
             buffer.SetLength(0);
             waiting.Clear();
             var appended = 0;
@@ -226,6 +239,7 @@ internal sealed class WalkJournal : IAsyncDisposable
                 {
                     _stream.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
                     _stream.Flush(flushToDisk: true);
+                    lastSync = System.Diagnostics.Stopwatch.GetTimestamp();
                     _lines += appended;
                     int liveCount;
                     lock (_liveLock)

@@ -97,8 +97,11 @@ internal static class InputResolver
     }
 
     /// <summary>Resolves the inputs of one instance. Upstream outputs that vanished are left out.</summary>
-    public static RunnerInputs Resolve(Instance instance, IReadOnlyDictionary<string, InputValue> bundleInputs, string projectDir)
+    public static RunnerInputs Resolve(Instance instance, IReadOnlyDictionary<string, InputValue> bundleInputs, string projectDir,
+        System.Collections.Concurrent.ConcurrentDictionary<Instance, InputValue?>? cache = null)
     {
+        InputValue? ValueOf(Instance upstream, string dir) => cache is null ? InputResolver.ValueOf(upstream, dir) : cache.GetOrAdd(upstream, u => InputResolver.ValueOf(u, dir));
+
         var node = instance.Node.Node;
         var values = new Dictionary<string, InputValue>(StringComparer.Ordinal);
         for (var i = 0; i < node.Inputs.Count; i++)
@@ -146,7 +149,14 @@ internal static class InputResolver
         }
 
         var full = Path.GetFullPath(Path.Combine(projectDir, upstream.Output));
-        return File.Exists(full) ? FromFile(full, upstream.ItemId, upstream.Node.Node.Outputs.Format) : null;
+        try
+        {
+            return FromFile(full, upstream.ItemId, upstream.Node.Node.Outputs.Format);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Reads a file as an input value.</summary>
@@ -155,7 +165,7 @@ internal static class InputResolver
         var ext = Path.GetExtension(fullPath);
         if (BinaryExtensions.Contains(ext) || format is OutputFormat.Image or OutputFormat.Video or OutputFormat.Audio)
         {
-            return new FileInputValue(fullPath, itemId);
+            return File.Exists(fullPath) ? new FileInputValue(fullPath, itemId) : throw new FileNotFoundException(null, fullPath);
         }
 
         var text = File.ReadAllText(fullPath);

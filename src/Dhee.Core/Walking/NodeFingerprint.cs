@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dhee.Bundles;
 using Dhee.Utils;
@@ -13,35 +12,69 @@ namespace Dhee.Walking;
 /// </summary>
 internal static class NodeFingerprint
 {
-    private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
-
     public static string Compute(BundleNode node, string? bundleDir, string? toolVersion)
     {
-        var files = new JsonObject();
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
         if (bundleDir is not null)
         {
             CollectFiles(node.Runner.Config, "config", bundleDir, files);
         }
 
-        var canonical = new JsonObject
+        // Keys are written in ordinal order by hand: the same canonical form as CanonicalJson, without building a tree.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
         {
-            ["v"] = "nodedef-1",
-            ["tool"] = node.Runner.Tool,
-            ["toolVersion"] = toolVersion,
-            ["kind"] = node.Kind.ToString(),
-            ["config"] = node.Runner.Config.DeepClone(),
-            ["files"] = files,
-            ["inputs"] = JsonSerializer.SerializeToNode(node.Inputs, Json),
-            ["pattern"] = node.Outputs.Pattern,
-            ["format"] = node.Outputs.Format.ToString(),
-            ["itemSource"] = node.ItemSource,
-            ["itemKey"] = node.ItemKey,
-            ["allowEmptyItems"] = node.AllowEmptyItems,
-        };
-        return CanonicalJson.Sha256Hex(canonical);
+            w.WriteStartObject();
+            w.WriteBoolean("allowEmptyItems", node.AllowEmptyItems);
+            w.WritePropertyName("config");
+            CanonicalJson.Write(w, node.Runner.Config);
+            w.WriteStartObject("files");
+            foreach (var (key, hash) in files)
+            {
+                w.WriteString(key, hash);
+            }
+
+            w.WriteEndObject();
+            w.WriteString("format", node.Outputs.Format.ToString());
+            w.WriteStartArray("inputs");
+            foreach (var input in node.Inputs)
+            {
+                w.WriteStartObject();
+                if (input.Aggregate is { } a)
+                {
+                    w.WriteStartObject("aggregate");
+                    if (a.Limit is { } limit)
+                    {
+                        w.WriteNumber("limit", limit);
+                    }
+
+                    w.WriteString("separator", a.Separator);
+                    w.WriteString("strategy", a.Strategy.ToString());
+                    w.WriteEndObject();
+                }
+
+                w.WriteString("from", input.From);
+                w.WriteNumber("n", input.N);
+                w.WriteString("scope", input.Scope.ToString());
+                w.WriteString("usage", input.Usage.ToString());
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteString("itemKey", node.ItemKey);
+            w.WriteString("itemSource", node.ItemSource);
+            w.WriteString("kind", node.Kind.ToString());
+            w.WriteString("pattern", node.Outputs.Pattern);
+            w.WriteString("tool", node.Runner.Tool);
+            w.WriteString("toolVersion", toolVersion);
+            w.WriteString("v", "nodedef-1");
+            w.WriteEndObject();
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(buffer.WrittenSpan));
     }
 
-    private static void CollectFiles(JsonNode? node, string path, string bundleDir, JsonObject files)
+    private static void CollectFiles(JsonNode? node, string path, string bundleDir, SortedDictionary<string, string> files)
     {
         switch (node)
         {

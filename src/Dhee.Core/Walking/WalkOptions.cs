@@ -13,6 +13,12 @@ public sealed class WalkOptions
     /// <summary>Gets the node to run up to (its ancestors and itself only), or null for the bundle's goal.</summary>
     public string? To { get; init; }
 
+    /// <summary>
+    /// Gets collection item ids to restrict the walk to (for example to re-render one shot): collection instances for
+    /// other items are not started (up-to-date ones are still reused), so nodes that need every item wait. Null runs all.
+    /// </summary>
+    public IReadOnlyCollection<string>? OnlyItems { get; init; }
+
     /// <summary>Gets the most instances run at once.</summary>
     /// <value>The default value is <see cref="Environment.ProcessorCount"/>.</value>
     public int MaxParallelism { get; init; } = Environment.ProcessorCount;

@@ -113,6 +113,9 @@ internal sealed class Instance
 
     public int Attempts { get; set; }
 
+    /// <summary>Gets or sets, in a dry run, why the instance would run (null when it is up to date).</summary>
+    public string? PlanReason { get; set; }
+
     public bool Succeeded => State is InstanceState.Completed or InstanceState.Skipped;
 
     public bool Settled => State is InstanceState.Completed or InstanceState.Skipped or InstanceState.Failed or InstanceState.Blocked;
@@ -128,9 +131,11 @@ internal static class WalkPlanner
     public static List<PlannedNode> Plan(Bundle bundle, string target, Func<string, IRunner?> lookup, Func<string, string?> toolVersion, List<ValidationProblem> problems)
     {
         var byId = new Dictionary<string, BundleNode>(StringComparer.Ordinal);
+        var indexOf = new Dictionary<BundleNode, int>(ReferenceEqualityComparer.Instance);
         for (var i = 0; i < bundle.Nodes.Count; i++)
         {
             var node = bundle.Nodes[i];
+            indexOf.TryAdd(node, i);
             if (!byId.TryAdd(node.Id, node))
             {
                 problems.Add(Problem($"$.nodes[{i}].id", "walk.duplicate-node", $"node id '{node.Id}' is used twice", "give every node a unique id"));
@@ -183,7 +188,7 @@ internal static class WalkPlanner
         var planned = new Dictionary<string, PlannedNode>(StringComparer.Ordinal);
         foreach (var node in order)
         {
-            var nodePath = $"$.nodes[{IndexOf(bundle, node)}]";
+            var nodePath = $"$.nodes[{indexOf[node]}]";
             var runner = lookup(node.Runner.Tool);
             if (runner is null)
             {
@@ -285,19 +290,6 @@ internal static class WalkPlanner
                 problems?.Add(Problem($"node '{node.Id}' itemSource", "walk.item-source", $"collection '{node.Id}' takes items from '{node.ItemSource}', which is neither a node nor a bundle input", "fix the itemSource id"));
             }
         }
-    }
-
-    private static int IndexOf(Bundle bundle, BundleNode node)
-    {
-        for (var i = 0; i < bundle.Nodes.Count; i++)
-        {
-            if (ReferenceEquals(bundle.Nodes[i], node))
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 
     private static ValidationProblem Problem(string path, string code, string message, string fix)

@@ -29,14 +29,16 @@ internal sealed class WalkSession
     private readonly Dictionary<string, PlannedNode> _byId;
     private readonly Dictionary<string, InputValue> _bundleInputs;
     private readonly WalkJournal _journal;
-    private readonly EventLog _events;
+    private readonly EventLog? _events;
+    private readonly bool _dryRun;
+    private readonly HashSet<string>? _onlyItems;
     private readonly ChannelWriter<WalkEvent>? _stream;
     private readonly IGenerationCache _cache;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly string _walkId = Guid.NewGuid().ToString("N")[..12];
     private readonly Lock _eventLock = new();
-    private readonly Channel<(Instance Instance, Outcome Outcome)> _completions = Channel.CreateUnbounded<(Instance, Outcome)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(Instance Instance, Outcome Outcome)> _completions = Channel.CreateUnbounded<(Instance, Outcome)>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly SortedSet<Instance> _ready = new(ReadyOrder.Instance);
     private readonly Queue<Instance> _settled = new();
     private readonly Queue<PlannedNode> _materialize = new();
@@ -46,6 +48,8 @@ internal sealed class WalkSession
     private readonly List<CollectionReport> _collections = [];
     private readonly ResiliencePipeline<RunnerResult> _pipeline;
     private readonly CancellationTokenSource _stop = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _safeDirectories = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Instance, InputValue?> _valueCache = new();
     private long _sequence;
     private int _running;
     private int _done;
@@ -57,7 +61,7 @@ internal sealed class WalkSession
     private bool _stopFileSeen;
 
     public WalkSession(Bundle bundle, WalkOptions options, string target, List<PlannedNode> nodes, Dictionary<string, InputValue> bundleInputs,
-        WalkJournal journal, EventLog events, ChannelWriter<WalkEvent>? stream, IGenerationCache cache)
+        WalkJournal journal, EventLog? events, ChannelWriter<WalkEvent>? stream, IGenerationCache cache, bool dryRun = false)
     {
         _bundle = bundle;
         _options = options;
@@ -68,11 +72,13 @@ internal sealed class WalkSession
         _bundleInputs = bundleInputs;
         _journal = journal;
         _events = events;
+        _dryRun = dryRun;
+        _onlyItems = options.OnlyItems is null ? null : [.. options.OnlyItems.Select(i => CollectionItems.Normalize(i) ?? i)];
         _stream = stream;
         _cache = cache;
         _time = options.TimeProvider;
         _logger = options.LoggerFactory?.CreateLogger("Dhee.Walking.Walker") ?? NullLogger.Instance;
-        _sequence = events.LastSequence;
+        _sequence = events?.LastSequence ?? 0;
         _pipeline = BuildPipeline();
         foreach (var record in journal.Snapshot())
         {
@@ -299,6 +305,12 @@ internal sealed class WalkSession
                 return false;
             }
 
+            if (_dryRun && stage.PlanReason is not null && !File.Exists(Path.Combine(_projectDir, stage.Output!)))
+            {
+                BlockNode(node, $"its items are known once '{source.Id}' has run");
+                return false;
+            }
+
             try
             {
                 json = InputResolver.ReadJson(Path.Combine(_projectDir, stage.Output!));
@@ -438,8 +450,83 @@ internal sealed class WalkSession
             return;
         }
 
+        if (_dryRun)
+        {
+            instance.PlanReason = WhyRun(instance, record);
+            instance.State = InstanceState.Completed;
+            instance.Stamp = "planned-" + Guid.NewGuid().ToString("N");
+            instance.Output = record?.Output ?? instance.OutputPattern;
+            _settled.Enqueue(instance);
+            return;
+        }
+
+        if (_onlyItems is not null && instance.ItemId is not null && !_onlyItems.Contains(instance.ItemId))
+        {
+            return; // outside --item: stays pending, reported as not started
+        }
+
         instance.State = InstanceState.Ready;
         _ready.Add(instance);
+    }
+
+    private string WhyRun(Instance instance, JournalRecord? record)
+    {
+        if (record is null)
+        {
+            return "never ran";
+        }
+
+        switch (record.Type)
+        {
+            case JournalRecord.Fail:
+                return $"failed last time: {record.Error}";
+            case JournalRecord.Start:
+                return "interrupted last time";
+        }
+
+        if (record.Fingerprint != instance.Node.Fingerprint)
+        {
+            return "its definition changed (config, prompt, schema, workflow, inputs or pattern)";
+        }
+
+        if (record.Output is null || !File.Exists(Path.Combine(_projectDir, record.Output)))
+        {
+            return $"its output {record.Output} is missing";
+        }
+
+        var rerunning = instance.Deps.FirstOrDefault(d => d.PlanReason is not null);
+        return rerunning is not null ? $"{rerunning.Label} will run" : "an upstream output changed";
+    }
+
+    /// <summary>Works out, without running anything, what a walk would run and why.</summary>
+    public WalkPlanReport Plan()
+    {
+        foreach (var node in _nodes)
+        {
+            _materialize.Enqueue(node);
+        }
+
+        Drain();
+        var entries = new List<PlannedInstance>();
+        foreach (var node in _nodes)
+        {
+            if (node.Phase != NodePhase.Materialized)
+            {
+                entries.Add(new PlannedInstance(node.Id, null, node.Tool, PlannedAction.Unknown, node.Error ?? "waits for its upstream", null));
+                continue;
+            }
+
+            foreach (var instance in node.Instances)
+            {
+                entries.Add(instance.State == InstanceState.Skipped
+                    ? new PlannedInstance(node.Id, instance.ItemId, node.Tool, PlannedAction.UpToDate, "complete and up to date", instance.Output)
+                    : instance.PlanReason is { } reason
+                        ? new PlannedInstance(node.Id, instance.ItemId, node.Tool, PlannedAction.Run, reason, instance.OutputPattern)
+                        : new PlannedInstance(node.Id, instance.ItemId, node.Tool, PlannedAction.Unknown, instance.Error ?? "waits for its upstream", instance.OutputPattern));
+            }
+        }
+
+        return new WalkPlanReport { Target = _target, Instances = entries, Collections = [.. _collections] };
     }
 
     private static bool DepsMatch(Instance instance, JournalRecord record)
@@ -582,12 +669,12 @@ internal sealed class WalkSession
     private async Task<Outcome> ExecuteAsync(Instance instance, CancellationToken token)
     {
         var node = instance.Node;
-        if (!SafePath.TryResolve(_projectDir, instance.OutputPattern, out var outputFull, out var pathError))
+        if (!TryResolveInProject(instance.OutputPattern, out var outputFull, out var pathError))
         {
             return Outcome.Fail($"node {instance.Label}: output path '{instance.OutputPattern}' is not safe: {pathError}. Fix the output pattern or the item id.");
         }
 
-        var inputs = InputResolver.Resolve(instance, _bundleInputs, _projectDir);
+        var inputs = InputResolver.Resolve(instance, _bundleInputs, _projectDir, _valueCache);
         OutputVersions.Preserve(outputFull);
         _ = _journal.AppendAsync(new JournalRecord
         {
@@ -643,6 +730,13 @@ internal sealed class WalkSession
 
         // Verify: the output must exist and lie inside the project.
         var reported = result.OutputPath;
+        if (string.Equals(reported, instance.OutputPattern, StringComparison.Ordinal) || string.Equals(reported, outputFull, StringComparison.Ordinal))
+        {
+            return File.Exists(outputFull)
+                ? Outcome.Ok(instance.OutputPattern.Replace('\\', '/'), result)
+                : Outcome.Fail($"runner '{node.Tool}' reported success for node {instance.Label} but its output '{instance.OutputPattern}' does not exist. The runner must write its output before returning success.", "walk.output-missing");
+        }
+
         string relative;
         if (Path.IsPathRooted(reported))
         {
@@ -659,7 +753,7 @@ internal sealed class WalkSession
             relative = reported;
         }
 
-        if (!SafePath.TryResolve(_projectDir, relative, out var verified, out var error))
+        if (!TryResolveInProject(relative, out var verified, out var error))
         {
             return Outcome.Fail($"runner '{node.Tool}' returned the output path '{reported}' for node {instance.Label}: {error}. The runner must write under the project (context.OutputFullPath).", "walk.output-outside");
         }
@@ -670,6 +764,47 @@ internal sealed class WalkSession
         }
 
         return Outcome.Ok(Path.GetRelativePath(_projectDir, verified).Replace('\\', '/'), result);
+    }
+
+    /// <summary>
+    /// Resolves a project-relative path like <see cref="SafePath.TryResolve"/>, checking each folder for links that leave the
+    /// project once per walk (folders are shared by many instances; the per-segment link checks are the expensive part).
+    /// An existing file at the path itself is moved aside (<see cref="OutputVersions"/>) before a runner writes there.
+    /// </summary>
+    private bool TryResolveInProject(string relative, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? full, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
+    {
+        full = null;
+        error = SafePath.Check(relative);
+        if (error is not null)
+        {
+            return false;
+        }
+
+        var candidate = Path.GetFullPath(Path.Combine(_projectDir, relative));
+        if (!SafePath.IsInside(_projectDir, candidate))
+        {
+            error = $"'{relative}' resolves outside '{_projectDir}'";
+            return false;
+        }
+
+        var directory = Path.GetDirectoryName(candidate) ?? _projectDir;
+        if (!_safeDirectories.ContainsKey(directory))
+        {
+            var relativeDir = Path.GetRelativePath(_projectDir, directory);
+            if (!SafePath.TryResolve(_projectDir, relativeDir, out _, out error))
+            {
+                error = error.Replace($"'{relativeDir}'", $"'{relative}'", StringComparison.Ordinal);
+                return false;
+            }
+
+            if (Directory.Exists(directory))
+            {
+                _safeDirectories.TryAdd(directory, 0); // only existing folders: a folder created later is checked when it exists
+            }
+        }
+
+        full = candidate;
+        return true;
     }
 
     private async ValueTask<RunnerResult> CallRunnerAsync(Instance instance, RunnerContext context)
@@ -935,6 +1070,11 @@ internal sealed class WalkSession
             walkStatus = WalkStatus.Succeeded;
             message = $"'{_target}' is complete";
         }
+        else if (_onlyItems is not null)
+        {
+            walkStatus = WalkStatus.Succeeded;
+            message = $"items {string.Join(", ", _onlyItems)} are complete; nodes that need every item did not run";
+        }
         else
         {
             walkStatus = WalkStatus.Failed;
@@ -966,6 +1106,11 @@ internal sealed class WalkSession
     private void Publish(WalkEventKind kind, string? nodeId = null, string? itemId = null, string? tool = null, string? message = null,
         double? progress = null, string? outputPath = null, decimal? cost = null, int? itemCount = null, WalkResult? result = null)
     {
+        if (_dryRun)
+        {
+            return;
+        }
+
         lock (_eventLock)
         {
             var walkEvent = new WalkEvent
@@ -986,7 +1131,7 @@ internal sealed class WalkSession
                 Total = _total,
                 Result = result,
             };
-            _events.Append(walkEvent);
+            _events?.Append(walkEvent);
             _stream?.TryWrite(walkEvent);
             try
             {

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Dhee.Bundles;
 using Dhee.Caching;
 using Dhee.Errors;
+using Dhee.Registry;
 using Dhee.Runners;
 using Dhee.State;
 using Dhee.Validation;
@@ -38,6 +39,20 @@ public sealed class Walker
         _toolVersion = toolVersion ?? (_ => null);
     }
 
+    /// <summary>
+    /// Initializes a new instance of the <see cref="Walker"/> class over a registry: runners come from it, every bundle is
+    /// validated with <see cref="RunnerRegistry.ValidateBundle"/> before any work, and manifest versions take part in
+    /// node fingerprints (upgrading a runner re-runs its nodes).
+    /// </summary>
+    /// <param name="registry">The registry.</param>
+    public Walker(RunnerRegistry registry)
+        : this(
+            tool => (registry ?? throw new ArgumentNullException(nameof(registry))).TryGet(tool, out var registration) ? registration.Runner : null,
+            registry.ValidateBundle,
+            tool => registry.TryGet(tool, out var registration) ? registration.Manifest.Version : null)
+    {
+    }
+
     /// <summary>Initializes a new instance of the <see cref="Walker"/> class over a fixed set of runners, keyed by their description's id.</summary>
     /// <param name="runners">The runners.</param>
     public Walker(IEnumerable<IRunner> runners)
@@ -70,6 +85,28 @@ public sealed class Walker
         }
 
         await walk.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A dry run: validates like <see cref="WalkAsync"/> and lists, per instance, whether the next walk would run it (and
+    /// why: never ran, failed, interrupted, definition changed, output missing, upstream re-running) or skip it. Runs
+    /// nothing and writes nothing. Collections whose items come from an output not produced yet are listed as unknown;
+    /// items read from an existing output that would be regenerated may change.
+    /// </summary>
+    /// <param name="bundle">The bundle.</param>
+    /// <param name="options">Where and how the walk would run.</param>
+    /// <param name="cancellationToken">Unused today; reserved for hashing large bundle files.</param>
+    /// <returns>The plan.</returns>
+    /// <exception cref="DheeValidationException">The bundle cannot be walked; every problem is listed.</exception>
+    public ValueTask<WalkPlanReport> PlanAsync(Bundle bundle, WalkOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        ArgumentNullException.ThrowIfNull(options);
+        cancellationToken.ThrowIfCancellationRequested();
+        var (target, nodes, inputs) = Prepare(bundle, options);
+        var journal = WalkJournal.OpenReadOnly(Path.GetFullPath(options.ProjectDir));
+        var session = new WalkSession(bundle, options, target, nodes, inputs, journal, null, null, GenerationCache.Disabled, dryRun: true);
+        return ValueTask.FromResult(session.Plan());
     }
 
     /// <summary>Reads the recorded state of every instance of a project (for status displays), without taking the lock.</summary>
@@ -161,25 +198,9 @@ public sealed class Walker
         {
             ArgumentNullException.ThrowIfNull(bundle);
             ArgumentNullException.ThrowIfNull(options);
-            if (options.MaxParallelism < 1)
-            {
-                throw new DheeConfigurationException($"WalkOptions.MaxParallelism is {options.MaxParallelism}; use 1 or more.");
-            }
 
             var projectDir = Path.GetFullPath(options.ProjectDir);
-            var problems = new List<ValidationProblem>();
-            if (_validate is not null)
-            {
-                problems.AddRange(_validate(bundle));
-            }
-
-            var target = options.To ?? bundle.Goal;
-            var nodes = WalkPlanner.Plan(bundle, target, _lookup, _toolVersion, problems);
-            var bundleInputs = InputResolver.ResolveBundleInputs(bundle, projectDir, problems);
-            if (problems.Count > 0)
-            {
-                throw new DheeValidationException($"bundle '{bundle.Id}' cannot be walked{(options.To is null ? string.Empty : $" to '{options.To}'")}", problems);
-            }
+            var (target, nodes, bundleInputs) = Prepare(bundle, options);
 
             Directory.CreateDirectory(projectDir);
             using var projectLock = ProjectLock.Acquire(projectDir, options.TimeProvider);
@@ -203,6 +224,33 @@ public sealed class Walker
             stream?.TryComplete(e);
             throw;
         }
+    }
+
+    private (string Target, List<PlannedNode> Nodes, Dictionary<string, Inputs.InputValue> Inputs) Prepare(Bundle bundle, WalkOptions options)
+    {
+        if (options.MaxParallelism < 1)
+        {
+            throw new DheeConfigurationException($"WalkOptions.MaxParallelism is {options.MaxParallelism}; use 1 or more.");
+        }
+
+        var problems = new List<ValidationProblem>();
+        if (_validate is not null)
+        {
+            problems.AddRange(_validate(bundle));
+        }
+
+        var target = options.To ?? bundle.Goal;
+        var reported = problems.Select(p => p.JsonPath).ToHashSet(StringComparer.Ordinal);
+        var planProblems = new List<ValidationProblem>();
+        var nodes = WalkPlanner.Plan(bundle, target, _lookup, _toolVersion, planProblems);
+        problems.AddRange(planProblems.Where(p => p.Code != "walk.runner-missing" || !reported.Contains(p.JsonPath)));
+        var bundleInputs = InputResolver.ResolveBundleInputs(bundle, Path.GetFullPath(options.ProjectDir), problems);
+        if (problems.Count > 0)
+        {
+            throw new DheeValidationException($"bundle '{bundle.Id}' cannot be walked{(options.To is null ? string.Empty : $" to '{options.To}'")}", problems);
+        }
+
+        return (target, nodes, bundleInputs);
     }
 
     private static WalkStateEntry ToEntry(JournalRecord record) => new()

@@ -152,7 +152,7 @@ public sealed class WalkerStateTests : IDisposable
     }
 
     [Fact]
-    public async Task Journal_ManyAppends_CompactedToLiveSize()
+    public async Task Journal_ManyAppends_StaysWithinTwiceLiveSize()
     {
         Directory.CreateDirectory(_project.Path);
         var journal = WalkJournal.Open(_project.Path, minCompactionLines: 10);
@@ -171,7 +171,7 @@ public sealed class WalkerStateTests : IDisposable
             Assert.True(journal.Compactions > 0);
         }
 
-        Assert.Equal(5, File.ReadAllLines(WalkJournal.PathFor(_project.Path)).Length);
+        Assert.InRange(File.ReadAllLines(WalkJournal.PathFor(_project.Path)).Length, 5, 10); // never more than twice the live records
         Assert.Equal("19", WalkJournal.ReadState(_project.Path)["n3"].Stamp);
     }
 

@@ -177,6 +177,24 @@ public sealed class WalkerTests : IDisposable
     }
 
     [Fact]
+    public async Task WalkAsync_OnlyItems_RunsJustThoseItems()
+    {
+        var plan = JsonWriter("test.plan", new JsonArray("a", "b", "c"));
+        var text = new FuncRunner("test.text");
+        var bundle = Bundle("final", Stage("plan", tool: "test.plan", format: OutputFormat.Json), Collection("each", "plan"), Stage("final", inputs: From("each", InputScope.All)));
+        var options = Options(_project);
+
+        var result = await new Walker([plan, text]).WalkAsync(bundle, new WalkOptions
+        {
+            ProjectDir = options.ProjectDir, Cache = options.Cache, Retry = options.Retry, WatchStopFile = false, OnlyItems = ["B"],
+        });
+
+        Assert.Equal(["each[b]"], text.Calls);
+        Assert.Equal(3, result.NotStarted); // each[a], each[c], final
+        Assert.Equal(WalkStatus.Succeeded, result.Status);
+    }
+
+    [Fact]
     public async Task WalkAsync_EmptyItems_FailsUnlessAllowed()
     {
         var plan = JsonWriter("test.plan", new JsonObject { ["items"] = new JsonArray() });
@@ -642,4 +660,25 @@ public sealed class WalkerTests : IDisposable
 internal sealed class SyncProgress(Action<WalkEvent> report) : IProgress<WalkEvent>
 {
     public void Report(WalkEvent value) => report(value);
+}
+
+public sealed class WalkerRegistryTests : IDisposable
+{
+    private readonly TestProjectDirectory _project = new("dhee-walk-registry");
+
+    [Fact]
+    public async Task WalkAsync_WithRegistry_RunsRegisteredRunnersAndReportsMissingOnce()
+    {
+        var registry = new Dhee.Registry.RunnerRegistry();
+        var runner = new FuncRunner("test.text");
+        registry.Register(new RunnerManifest { Tool = "test.text", Version = "1.0.0", EngineCompat = "*" }, runner);
+
+        var ok = await new Walker(registry).WalkAsync(Bundle("a", Stage("a")), Options(_project));
+        Assert.Equal(WalkStatus.Succeeded, ok.Status);
+
+        var e = await Assert.ThrowsAsync<DheeValidationException>(() => new Walker(registry).WalkAsync(Bundle("b", Stage("b", tool: "missing.tool")), Options(_project)).AsTask());
+        Assert.Single(e.Problems, p => p.Message.Contains("missing.tool", StringComparison.Ordinal));
+    }
+
+    public void Dispose() => _project.Dispose();
 }
