@@ -134,7 +134,7 @@ internal static class PluginCompatibility
         {
             if (isEntry)
             {
-                errors.Add($"{label}: the entry '{Path.GetFileName(file)}' cannot be read as a .NET assembly ({ex.Message}); reinstall the package.");
+                errors.Add($"{label}: the entry '{Path.GetFileName(file)}' is not a .NET assembly ({ex.Message}); check \"entry\" in {PluginManifest.FileName} and reinstall the package.");
             }
         }
 
