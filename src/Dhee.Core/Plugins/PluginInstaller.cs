@@ -187,6 +187,7 @@ public sealed class PluginInstaller
         }
 
         long total = 0;
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var planned = new List<(ZipArchiveEntry Entry, string? Target)>();
         foreach (var entry in zip.Entries)
         {
@@ -205,6 +206,12 @@ public sealed class PluginInstaller
             if (!name.StartsWith(prefix, StringComparison.Ordinal) || name.Length == prefix.Length || name.EndsWith('/'))
             {
                 continue; // package metadata (nuspec, _rels, [Content_Types].xml) or a folder entry
+            }
+
+            if (!names.Add(name))
+            {
+                problems.Add(Problem(file, "plugin.install.duplicateEntry", $"entry '{name}' appears more than once", "rebuild the package with 'dotnet pack'"));
+                continue;
             }
 
             total += entry.Length;
