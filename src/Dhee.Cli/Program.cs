@@ -10,6 +10,7 @@ internal static class Program
     /// <summary>Creates every verb of the tool. Add a verb here, one line, kept in alphabetical order.</summary>
     internal static IEnumerable<Command> CreateCommands() =>
     [
+        PluginsCommand.Create(),
         VersionCommand.Create(),
     ];
 

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using Dhee.Cli.Hosting;
+using Dhee.Testing;
+
+namespace Dhee.Tests.Commands;
+
+public class PluginsCommandTests
+{
+    private static string MakePluginFolder(TestProjectDirectory dir, string version = "1.0.0", string engine = "^0.1.0")
+    {
+        dir.WriteFile("src/runner.json", $$"""
+            { "id": "Dhee.Runner.Cli", "version": "{{version}}", "engineCompat": "{{engine}}", "entry": "Dhee.Runner.Cli.dll",
+              "runners": [ { "tool": "cli.one", "credentials": ["DHEE_CLI_TEST_UNSET_TOKEN"] } ] }
+            """);
+        dir.WriteFile("src/Dhee.Runner.Cli.dll", "placeholder: listing never loads code");
+        return Path.Combine(dir.Path, "src");
+    }
+
+    [Fact]
+    public async Task InstallListRemove_Folder_RoundTripsWithJson()
+    {
+        using var dir = new TestProjectDirectory("cli-plugins");
+        var runners = Path.Combine(dir.Path, "runners");
+        var source = MakePluginFolder(dir);
+
+        var install = await CliRun.InvokeAsync("plugins", "install", source, "--runners-dir", runners, "--json");
+        var list = await CliRun.InvokeAsync("plugins", "list", "--runners-dir", runners, "--json");
+        var remove = await CliRun.InvokeAsync("plugins", "remove", "Dhee.Runner.Cli", "--runners-dir", runners);
+        var after = await CliRun.InvokeAsync("plugins", "list", "--runners-dir", runners);
+
+        Assert.Equal(ExitCodes.Ok, install.ExitCode);
+        Assert.Equal(Path.Combine(runners, "Dhee.Runner.Cli", "1.0.0"), JsonDocument.Parse(install.Output).RootElement.GetProperty("plugin").GetProperty("directory").GetString());
+        Assert.Equal(ExitCodes.Ok, list.ExitCode);
+        var plugin = JsonDocument.Parse(list.Output).RootElement.GetProperty("plugins")[0];
+        Assert.Equal("cli.one", plugin.GetProperty("tools")[0].GetString());
+        Assert.True(plugin.GetProperty("engineCompatible").GetBoolean());
+        Assert.Equal("DHEE_CLI_TEST_UNSET_TOKEN", plugin.GetProperty("missingCredentials")[0].GetString());
+        Assert.Equal(ExitCodes.Ok, remove.ExitCode);
+        Assert.Contains("Removed", remove.Output, StringComparison.Ordinal);
+        Assert.Contains("No runner plugins installed", after.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task List_Table_ShowsIncompatibleEngine()
+    {
+        using var dir = new TestProjectDirectory("cli-plugins");
+        var runners = Path.Combine(dir.Path, "runners");
+        await CliRun.InvokeAsync("plugins", "install", MakePluginFolder(dir, engine: "^9.0.0"), "--runners-dir", runners);
+
+        var list = await CliRun.InvokeAsync("plugins", "list", "--runners-dir", runners);
+
+        Assert.Equal(ExitCodes.Ok, list.ExitCode);
+        Assert.Contains("Dhee.Runner.Cli", list.Output, StringComparison.Ordinal);
+        Assert.Contains("incompatible", list.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Install_InvalidManifest_FailsNamingField()
+    {
+        using var dir = new TestProjectDirectory("cli-plugins");
+        var source = MakePluginFolder(dir, engine: "*");
+
+        var result = await CliRun.InvokeAsync("plugins", "install", source, "--runners-dir", Path.Combine(dir.Path, "runners"));
+
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.Contains("$.engineCompat", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Install_MissingPath_FailsClearly()
+    {
+        using var dir = new TestProjectDirectory("cli-plugins");
+
+        var result = await CliRun.InvokeAsync("plugins", "install", Path.Combine(dir.Path, "nope.nupkg"), "--runners-dir", dir.Path, "--json");
+
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.Contains("no plugin package or folder", JsonDocument.Parse(result.Output).RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Remove_NotInstalled_Fails_BadId_IsUsageError()
+    {
+        using var dir = new TestProjectDirectory("cli-plugins");
+
+        var missing = await CliRun.InvokeAsync("plugins", "remove", "Dhee.Runner.Nothing", "--runners-dir", dir.Path);
+        var badId = await CliRun.InvokeAsync("plugins", "remove", "Contoso.Thing", "--runners-dir", dir.Path);
+
+        Assert.Equal(ExitCodes.Failure, missing.ExitCode);
+        Assert.Equal(ExitCodes.Usage, badId.ExitCode);
+    }
+}
