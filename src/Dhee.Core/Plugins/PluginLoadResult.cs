@@ -6,12 +6,19 @@ namespace Dhee.Plugins;
 /// <summary>What loading plugins into a registry did: the runners registered, and every failure (which never stopped the others).</summary>
 public sealed class PluginLoadResult
 {
-    internal PluginLoadResult(IReadOnlyList<LoadedRunner> registered, IReadOnlyList<PluginLoadFailure> failures, IReadOnlyList<string> warnings)
+    internal PluginLoadResult(IReadOnlyList<LoadedRunner> registered, IReadOnlyList<PluginLoadFailure> failures, IReadOnlyList<string> warnings, IReadOnlyList<string>? missingTools = null)
     {
         Registered = registered;
         Failures = failures;
         Warnings = warnings;
+        MissingTools = missingTools ?? [];
     }
+
+    /// <summary>
+    /// Gets the tools that were asked for but that no installed plugin declares (the registry's bundle validation reports
+    /// them with an install hint). Tools that are installed but excluded by version or engine are in <see cref="Failures"/>.
+    /// </summary>
+    public IReadOnlyList<string> MissingTools { get; }
 
     /// <summary>Gets the runners that were registered.</summary>
     public IReadOnlyList<LoadedRunner> Registered { get; }

@@ -128,10 +128,17 @@ public sealed class PluginLoader : IDisposable
         var warnings = new List<string>();
         var registered = new List<LoadedRunner>();
         var wanted = new Dictionary<InstalledPlugin, HashSet<string>>();
+        var missing = new List<string>();
         foreach (var (tool, range) in tools)
         {
             if (registry.TryGet(tool, out _))
             {
+                continue;
+            }
+
+            if (!catalog.Plugins.Any(p => p.Tools.Contains(tool, StringComparer.Ordinal)))
+            {
+                missing.Add(tool);
                 continue;
             }
 
@@ -149,7 +156,7 @@ public sealed class PluginLoader : IDisposable
             set.Add(tool);
         }
 
-        if (failures.Count > 0)
+        if (failures.Count > 0 || missing.Count > 0)
         {
             failures.AddRange(CatalogFailures(catalog)); // broken manifests may explain a missing tool
         }
@@ -159,7 +166,7 @@ public sealed class PluginLoader : IDisposable
             LoadAndRegister(registry, plugin, set, registered, failures, warnings);
         }
 
-        return new PluginLoadResult(registered, failures, warnings);
+        return new PluginLoadResult(registered, failures, warnings, missing);
     }
 
     /// <summary>

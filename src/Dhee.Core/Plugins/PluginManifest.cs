@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Dhee.Errors;
+using Dhee.Registry;
 using Dhee.Runners;
 using Dhee.Utils;
 using Dhee.Validation;
@@ -366,9 +367,9 @@ public sealed partial record PluginManifest
 
     private static void CheckTool(string tool, string path, string? file, List<ValidationProblem> list)
     {
-        if (!ToolPattern().IsMatch(tool))
+        if (!ToolIds.IsValid(tool))
         {
-            list.Add(Problem(file, path, "plugin.manifest.tool", $"'{tool}' is not a tool id", "use a dot-namespaced lower-case id such as \"sample.pattern\""));
+            list.Add(Problem(file, path, "plugin.manifest.tool", $"'{tool}' is not a tool id", $"use {ToolIds.Rule}"));
         }
     }
 
@@ -444,9 +445,6 @@ public sealed partial record PluginManifest
 
     [GeneratedRegex(@"^[A-Za-z0-9_]+(\.[A-Za-z0-9_-]+)+$")]
     private static partial Regex PackageIdPattern();
-
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")]
-    private static partial Regex ToolPattern();
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvPattern();

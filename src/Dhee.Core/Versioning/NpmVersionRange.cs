@@ -3,124 +3,95 @@ using NuGet.Versioning;
 
 namespace Dhee.Versioning;
 
-// TEMPORARY stand-in written by the plugins branch so it compiles before the foundation branch lands.
-// The foundation branch owns this type (agreed API in BRIEF.md); take its version on merge and delete this file.
-
-/// <summary>An npm-style version range (stand-in until the foundation implementation lands).</summary>
+/// <summary>
+/// A version range written the way npm writes them (<c>^1.2.0</c>, <c>~0.3</c>, <c>1.x</c>, <c>&gt;=1.0.0 &lt;2.0.0</c>,
+/// <c>1.2.3 - 2.0</c>, <c>^1.0.0 || ^2.0.0</c>), evaluated over NuGet's <see cref="SemanticVersion"/> with npm's rules.
+/// </summary>
+/// <remarks>
+/// <para>Do not hand npm ranges to NuGet's <c>VersionRange</c>: there <c>1.0</c> means <c>&gt;= 1.0</c>, in npm it means <c>1.0.x</c>.</para>
+/// <para>
+/// Like npm, a prerelease version (<c>1.2.3-beta</c>) satisfies a range only when some comparator of the matching
+/// alternative names a prerelease of the same <c>major.minor.patch</c>, unless include-prerelease is asked for;
+/// prerelease labels compare case-sensitively; build metadata is ignored; four-part versions are rejected.
+/// </para>
+/// </remarks>
 public sealed class NpmVersionRange
 {
-    private readonly List<List<(string Op, SemanticVersion Version)>> _alternatives;
+    private readonly IReadOnlyList<IReadOnlyList<NpmComparator>> strictSets;
+    private readonly IReadOnlyList<IReadOnlyList<NpmComparator>> includePrereleaseSets;
 
-    private NpmVersionRange(string original, List<List<(string Op, SemanticVersion Version)>> alternatives)
+    private NpmVersionRange(
+        string originalString,
+        IReadOnlyList<IReadOnlyList<NpmComparator>> strictSets,
+        IReadOnlyList<IReadOnlyList<NpmComparator>> includePrereleaseSets)
     {
-        OriginalString = original;
-        _alternatives = alternatives;
+        OriginalString = originalString;
+        this.strictSets = strictSets;
+        this.includePrereleaseSets = includePrereleaseSets;
     }
 
-    /// <summary>Gets the range as written.</summary>
+    /// <summary>Gets the range text as it was parsed.</summary>
     public string OriginalString { get; }
 
-    /// <summary>Parses a range.</summary>
-    /// <param name="range">The range text.</param>
-    /// <returns>The range.</returns>
-    /// <exception cref="FormatException">The range is not valid.</exception>
+    /// <summary>Parses an npm range.</summary>
+    /// <param name="range">The range, for example <c>^1.2.0 || &gt;=2.0.0-rc.1</c>. An empty range means any version, as in npm.</param>
+    /// <returns>The parsed range.</returns>
+    /// <exception cref="FormatException">The range is not valid npm range syntax; the message names the range and what is wrong.</exception>
     public static NpmVersionRange Parse(string range)
-        => TryParse(range, out var result, out var error) ? result : throw new FormatException(error);
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        if (!TryParse(range, out var result, out var error))
+        {
+            throw new FormatException(error);
+        }
 
-    /// <summary>Tries to parse a range.</summary>
+        return result;
+    }
+
+    /// <summary>Parses an npm range without throwing.</summary>
     /// <param name="range">The range text.</param>
-    /// <param name="result">The range, on success.</param>
-    /// <param name="error">What is wrong, on failure.</param>
-    /// <returns>True on success.</returns>
+    /// <param name="result">The parsed range, or null when invalid.</param>
+    /// <param name="error">Why the range is invalid (naming the range), or null when valid.</param>
+    /// <returns>True when <paramref name="range"/> is a valid range.</returns>
     public static bool TryParse(string range, [NotNullWhen(true)] out NpmVersionRange? result, [NotNullWhen(false)] out string? error)
     {
         result = null;
-        error = null;
         if (range is null)
         {
-            error = "the range is null";
+            error = "The version range is missing (null). Write an npm range such as '^1.0.0'.";
             return false;
         }
 
-        var alternatives = new List<List<(string, SemanticVersion)>>();
-        foreach (var alt in range.Split("||"))
+        var problem = NpmRangeParser.TryParse(range, out var strict, out var includePrerelease);
+        if (problem is not null)
         {
-            var comparators = new List<(string, SemanticVersion)>();
-            var tokens = alt.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (tokens.Length == 3 && tokens[1] == "-")
-            {
-                if (!Partial(tokens[0], out var lo, out _) || !Partial(tokens[2], out var hi, out var hiParts))
-                {
-                    error = $"'{range}' is not a valid range";
-                    return false;
-                }
-
-                comparators.Add((">=", lo));
-                comparators.Add(hiParts == 3 ? ("<=", hi) : ("<", Bump(hi, hiParts)));
-                alternatives.Add(comparators);
-                continue;
-            }
-
-            foreach (var token in tokens.Length == 0 ? ["*"] : tokens)
-            {
-                var op = new string(token.TakeWhile(c => c is '<' or '>' or '=' or '^' or '~').ToArray());
-                var text = token[op.Length..].TrimStart('v');
-                if (!Partial(text, out var v, out var parts))
-                {
-                    error = $"'{range}' is not a valid range: '{token}'";
-                    return false;
-                }
-
-                switch (op)
-                {
-                    case "" or "=":
-                        if (parts == 3) { comparators.Add(("=", v)); }
-                        else if (parts > 0) { comparators.Add((">=", v)); comparators.Add(("<", Bump(v, parts))); }
-                        break;
-                    case "^":
-                        comparators.Add((">=", v));
-                        comparators.Add(("<", v.Major > 0 || parts == 1 ? new SemanticVersion(v.Major + 1, 0, 0, "0")
-                            : v.Minor > 0 || parts == 2 ? new SemanticVersion(0, v.Minor + 1, 0, "0") : new SemanticVersion(0, 0, v.Patch + 1, "0")));
-                        break;
-                    case "~":
-                        comparators.Add((">=", v));
-                        comparators.Add(("<", Bump(v, parts == 1 ? 1 : 2)));
-                        break;
-                    case ">=" or "<=" or ">" or "<":
-                        comparators.Add((op, v));
-                        break;
-                    default:
-                        error = $"'{range}' has an unknown operator '{op}'";
-                        return false;
-                }
-            }
-
-            alternatives.Add(comparators);
+            error = $"Invalid version range '{range}': {problem}. Write an npm range such as '^1.2.0', '~1.2', '1.x', '>=1.0.0 <2.0.0' or '1.0.0 - 2.0.0'.";
+            return false;
         }
 
-        result = new NpmVersionRange(range, alternatives);
+        error = null;
+        result = new NpmVersionRange(range, strict, includePrerelease);
         return true;
     }
 
-    /// <summary>Tells whether <paramref name="version"/> is in the range.</summary>
-    /// <param name="version">The version.</param>
-    /// <param name="includePrerelease">Whether prereleases match without a same-tuple comparator.</param>
-    /// <returns>True when it is.</returns>
+    /// <summary>Tests a version against the range.</summary>
+    /// <param name="version">The version. A four-part <see cref="NuGetVersion"/> (non-zero revision) never satisfies.</param>
+    /// <param name="includePrerelease">
+    /// True to let prerelease versions satisfy the range like any other version (npm's <c>includePrerelease</c>),
+    /// which is what engine-compatibility checks against a prerelease engine need.
+    /// </param>
+    /// <returns>True when <paramref name="version"/> satisfies some alternative of the range.</returns>
     public bool IsSatisfiedBy(SemanticVersion version, bool includePrerelease = false)
     {
         ArgumentNullException.ThrowIfNull(version);
-        foreach (var alt in _alternatives)
+        if (version is NuGetVersion { Revision: not 0 })
         {
-            var ok = alt.All(c => c.Op switch
-            {
-                "=" => VersionComparer.VersionRelease.Compare(version, c.Version) == 0,
-                ">=" => VersionComparer.VersionRelease.Compare(version, c.Version) >= 0,
-                ">" => VersionComparer.VersionRelease.Compare(version, c.Version) > 0,
-                "<=" => VersionComparer.VersionRelease.Compare(version, c.Version) <= 0,
-                _ => VersionComparer.VersionRelease.Compare(version, c.Version) < 0,
-            });
-            if (ok && (includePrerelease || !version.IsPrerelease
-                || alt.Any(c => c.Version.IsPrerelease && c.Version.Major == version.Major && c.Version.Minor == version.Minor && c.Version.Patch == version.Patch)))
+            return false;
+        }
+
+        foreach (var set in includePrerelease ? includePrereleaseSets : strictSets)
+        {
+            if (TestSet(set, version, includePrerelease))
             {
                 return true;
             }
@@ -129,42 +100,41 @@ public sealed class NpmVersionRange
         return false;
     }
 
-    private static SemanticVersion Bump(SemanticVersion v, int parts)
-        => parts <= 1 ? new SemanticVersion(v.Major + 1, 0, 0, "0") : new SemanticVersion(v.Major, v.Minor + 1, 0, "0");
+    /// <summary>Returns the range with every shorthand expanded to primitive comparators, for example <c>&gt;=1.2.3 &lt;2.0.0-0</c>.</summary>
+    /// <returns>The expanded range; alternatives are separated by <c> || </c>.</returns>
+    public string ToNormalizedString() =>
+        string.Join(" || ", strictSets.Select(set => string.Join(' ', set.Select(c => c.ToString()))));
 
-    private static bool Partial(string text, [NotNullWhen(true)] out SemanticVersion? version, out int parts)
+    /// <inheritdoc/>
+    public override string ToString() => OriginalString;
+
+    private static bool TestSet(IReadOnlyList<NpmComparator> set, SemanticVersion version, bool includePrerelease)
     {
-        version = null;
-        parts = 0;
-        if (text is "*" or "x" or "X" or "")
+        foreach (var comparator in set)
         {
-            version = new SemanticVersion(0, 0, 0);
-            return true;
-        }
-
-        var core = text.Split('-', '+')[0].Split('.');
-        var nums = new int[3];
-        foreach (var piece in core)
-        {
-            if (piece is "x" or "X" or "*")
-            {
-                break;
-            }
-
-            if (parts >= 3 || !int.TryParse(piece, out nums[parts]))
+            if (!comparator.Test(version))
             {
                 return false;
             }
-
-            parts++;
         }
 
-        if (parts == 3)
+        if (!version.IsPrerelease || includePrerelease)
         {
-            return SemanticVersion.TryParse(text, out version);
+            return true;
         }
 
-        version = new SemanticVersion(nums[0], nums[1], nums[2]);
-        return true;
+        // A prerelease only matches when the range names a prerelease of the same numbers, so '^1.2.3' never
+        // offers '2.0.0-alpha' but '>=1.2.3-beta.1' offers '1.2.3-beta.2'.
+        foreach (var comparator in set)
+        {
+            if (comparator.Operator != NpmOperator.Any
+                && comparator.Version.IsPrerelease
+                && NpmVersionComparer.SameNumbers(comparator.Version, version))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

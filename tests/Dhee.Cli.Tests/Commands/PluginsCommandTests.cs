@@ -89,3 +89,47 @@ public class PluginsCommandTests
         Assert.Equal(ExitCodes.Usage, badId.ExitCode);
     }
 }
+
+/// <summary>The "done when": the sample plugin installs from its nupkg and runs in a bundle walked by <c>dhee run</c>.</summary>
+[Collection(nameof(RunnersDirEnvironment))]
+public class PluginsEndToEndTests
+{
+    private static string Metadata(string key) => typeof(PluginsEndToEndTests).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false).Cast<System.Reflection.AssemblyMetadataAttribute>()
+        .Single(a => a.Key == key).Value!;
+
+    [Fact]
+    public async Task Run_BundleUsingSamplePlugin_InstalledFromNupkg_WritesItsImage()
+    {
+        using var dir = new TestProjectDirectory("cli-plugins-e2e");
+        var runners = Path.Combine(dir.Path, "runners");
+        var project = Path.Combine(dir.Path, "project");
+        var nupkg = Assert.Single(Directory.GetFiles(Metadata("SamplePluginPackages"), "Dhee.Runner.Sample.*.nupkg"));
+        var bundle = Path.Combine(Metadata("SamplePluginFolder"), "example");
+        var previous = Environment.GetEnvironmentVariable("DHEE_RUNNERS_DIR");
+
+        var install = await CliRun.InvokeAsync("plugins", "install", nupkg, "--runners-dir", runners);
+        CliRunResult run;
+        try
+        {
+            Environment.SetEnvironmentVariable("DHEE_RUNNERS_DIR", runners);
+            run = await CliRun.InvokeAsync("run", bundle, "--project", project, "--no-cache", "--json");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DHEE_RUNNERS_DIR", previous);
+        }
+
+        Assert.Equal(ExitCodes.Ok, install.ExitCode);
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.Output + run.Error);
+        var png = File.ReadAllBytes(Path.Combine(project, "assets", "poster.png"));
+        Assert.Equal(0x89, png[0]);
+        Assert.Equal("PNG", System.Text.Encoding.ASCII.GetString(png, 1, 3));
+    }
+}
+
+/// <summary>Tests that set DHEE_RUNNERS_DIR run one at a time.</summary>
+[CollectionDefinition(nameof(RunnersDirEnvironment), DisableParallelization = true)]
+public sealed class RunnersDirEnvironment
+{
+}

@@ -31,7 +31,8 @@ public class PluginCatalogTests
     [InlineData(">=0.2.0 <1.0.0", "0.3.0-preview.2", true)]
     [InlineData("^0.3.0-preview.1", "0.3.0-preview.2", true)]
     [InlineData("^0.2.0", "0.2.1-rc.1", true)]
-    [InlineData("^0.3.0", "0.3.0-preview.2", false)]
+    [InlineData("^0.3.0", "0.3.0-preview.2", true)] // node-semver: with include-prerelease, ^0.3.0 starts at 0.3.0-0
+    [InlineData("^0.4.0", "0.3.0-preview.2", false)]
     [InlineData("^1.0.0", "0.3.0-preview.2", false)]
     public void Discover_PrereleaseEngine_CheckedWithPrereleaseSemantics(string engineCompat, string engine, bool compatible)
     {
