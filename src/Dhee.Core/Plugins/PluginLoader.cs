@@ -380,7 +380,7 @@ public sealed class PluginLoader : IDisposable
         foreach (var type in exported.Where(t => typeof(IRunnerFactory).IsAssignableFrom(t) && t.GetConstructor(Type.EmptyTypes) is not null))
         {
             var factory = (IRunnerFactory)Activator.CreateInstance(type)!;
-            foreach (var runner in factory.CreateRunners(Options.Services ?? EmptyServices.Instance) ?? [])
+            foreach (var runner in factory.CreateRunners(Options.Services ?? EmptyServiceProvider.Instance) ?? [])
             {
                 if (runner is not null)
                 {
@@ -421,11 +421,4 @@ public sealed class PluginLoader : IDisposable
         TypeLoadException or MissingMethodException => $"the plugin uses an API this host does not have ({ex.Message}); it was probably built against a newer Dhee.Core. Install a version built for this engine.",
         _ => $"{ex.GetType().Name}: {ex.Message}",
     };
-
-    private sealed class EmptyServices : IServiceProvider
-    {
-        public static readonly EmptyServices Instance = new();
-
-        public object? GetService(Type serviceType) => null;
-    }
 }
