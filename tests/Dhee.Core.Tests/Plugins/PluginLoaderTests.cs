@@ -324,6 +324,42 @@ public class PluginLoaderTests
     }
 
     [Fact]
+    public async Task Load_TwoVersionsOfOnePlugin_OneContextPerVersion()
+    {
+        using var root = new TestProjectDirectory("plugins");
+        TestPlugins.Install(root.Path, TestPlugins.Beta, "2.0.0");
+        TestPlugins.Install(root.Path, TestPlugins.Beta, "2.1.0");
+        using var loader = new PluginLoader(TestPlugins.Options(root.Path));
+        var plugins = loader.Discover().Plugins;
+
+        var newer = loader.Load(plugins[0]);
+        var older = loader.Load(plugins[1]);
+
+        Assert.NotSame(newer.Context, older.Context);
+        Assert.NotSame(newer.EntryAssembly, older.EntryAssembly);
+        Assert.Equal(["2.1.0", "2.0.0"], new[] { newer, older }.Select(p => p.Runners[0].Manifest.Version));
+        Assert.Equal("v2", await TestPlugins.RunForValueAsync(older.Runners[0].Runner, root.Path));
+    }
+
+    [Fact]
+    public void LoadTools_ToolNobodyProvides_ListedAsMissingNotFailed_ThrowIfFailedListsFailures()
+    {
+        using var root = new TestProjectDirectory("plugins");
+        TestPlugins.Install(root.Path, TestPlugins.Beta);
+        using var loader = new PluginLoader(TestPlugins.Options(root.Path));
+        var registry = new RunnerRegistry();
+
+        var result = loader.LoadTools(registry, [("nobody.has", null), ("beta.lib", "^9.0.0")]);
+
+        Assert.Equal(["nobody.has"], result.MissingTools);
+        var failure = Assert.Single(result.Failures);
+        Assert.Contains("does not satisfy the required range '^9.0.0'", failure.Message, StringComparison.Ordinal);
+        var ex = Assert.Throws<Dhee.Errors.DheeValidationException>(result.ThrowIfFailed);
+        Assert.Contains("beta.lib", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(registry.List());
+    }
+
+    [Fact]
     public void Load_AfterDispose_Throws()
     {
         using var root = new TestProjectDirectory("plugins");
