@@ -16,6 +16,7 @@ internal static class Program
         InvalidateCommand.Create(),
         NodesCommand.Create(),
         PlanCommand.Create(),
+        PluginsCommand.Create(),
         RunCommand.Create(),
         RunnersCommand.Create(),
         StatusCommand.Create(),

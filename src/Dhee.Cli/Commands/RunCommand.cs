@@ -36,6 +36,7 @@ internal static class RunCommand
             var projectDir = Path.GetFullPath(context.GetValue(projectOption)!);
             Directory.CreateDirectory(projectDir);
             var registry = createRegistry();
+            CliRunners.AddPluginsFor(registry, bundle, context.Error);
             var options = new WalkOptions
             {
                 ProjectDir = projectDir,

@@ -28,7 +28,9 @@ internal static class ValidateCommand
             var problems = result.Problems.ToList();
             if (result.PartialBundle is { } bundle)
             {
-                problems.AddRange(createRegistry().ValidateBundle(bundle));
+                var registry = createRegistry();
+                CliRunners.AddPluginsFor(registry, bundle, context.Error);
+                problems.AddRange(registry.ValidateBundle(bundle));
             }
 
             var ok = problems.Count == 0;

@@ -108,11 +108,4 @@ public sealed class RunnerContext
     /// <returns>The absolute path.</returns>
     /// <exception cref="ArgumentException">The path is absolute or escapes the project folder.</exception>
     public string ResolveProjectPath(string relativePath) => SafePath.Resolve(ProjectDir, relativePath);
-
-    private sealed class EmptyServiceProvider : IServiceProvider
-    {
-        public static readonly EmptyServiceProvider Instance = new();
-
-        public object? GetService(Type serviceType) => null;
-    }
 }
