@@ -1,13 +1,17 @@
 using System.CommandLine;
+using Dhee.Cli.Commands;
+using Dhee.Cli.Hosting;
 
 namespace Dhee.Cli;
 
-/// <summary>The entry point of the <c>dhee</c> tool.</summary>
+/// <summary>The entry point of the <c>dhee</c> tool: the list of verbs and nothing else.</summary>
 internal static class Program
 {
-    public static Task<int> Main(string[] args)
-    {
-        var root = new RootCommand("Dhee: run generative-media pipelines (bundles) as DAGs.");
-        return root.Parse(args).InvokeAsync();
-    }
+    /// <summary>Creates every verb of the tool. Add a verb here, one line, kept in alphabetical order.</summary>
+    internal static IEnumerable<Command> CreateCommands() =>
+    [
+        VersionCommand.Create(),
+    ];
+
+    public static Task<int> Main(string[] args) => CliHost.InvokeAsync(CreateCommands(), args);
 }
