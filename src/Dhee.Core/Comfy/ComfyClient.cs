@@ -17,7 +17,7 @@ namespace Dhee.Comfy;
 /// reconnects with backoff and jitter, uploads and downloads with retries, and never waits past its deadlines.
 /// Works with <c>IHttpClientFactory</c>: pass a client it created (its handlers stay in the pipeline).
 /// </summary>
-public sealed partial class ComfyClient : IAsyncDisposable
+public sealed partial class ComfyClient : IComfyClient
 {
     private static readonly ConcurrentDictionary<string, (DateTimeOffset At, ComfyObjectInfo Info)> ObjectInfoCache = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, ComfyUploadResult> UploadCache = new(StringComparer.Ordinal);

@@ -206,9 +206,7 @@ public sealed partial class LoopbackComfyServer : IAsyncDisposable
         }
         else
         {
-            using var stream = typeof(LoopbackComfyServer).Assembly.GetManifestResourceStream("Dhee.Testing.Comfy.object_info.json")
-                ?? throw new InvalidOperationException("The bundled object_info.json resource is missing from Dhee.Testing.");
-            info = JsonNode.Parse(stream)!.AsObject();
+            info = LoopbackObjectInfo.Load();
         }
 
         foreach (var (name, def) in options.AdditionalNodeClasses)
