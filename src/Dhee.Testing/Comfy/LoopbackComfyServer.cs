@@ -565,10 +565,8 @@ public sealed partial class LoopbackComfyServer : IAsyncDisposable
         await ctx.Response.WriteAsync(json, ctx.RequestAborted).ConfigureAwait(false);
     }
 
-    private sealed record StoredFile(byte[]? Bytes, long Length, int PatternSeed = 0)
-    {
-        public byte ByteAt(long position) => (byte)((position + PatternSeed) % 251);
-    }
+    /// <summary>A stored file: its bytes, or (for generated large outputs) a length and the seed of the byte pattern (byte i = (i + seed) mod 251).</summary>
+    private sealed record StoredFile(byte[]? Bytes, long Length, int PatternSeed = 0);
 
     private sealed class QueuedPrompt
     {
