@@ -254,7 +254,7 @@ public sealed partial class LoopbackComfyServer
             ctx.Response.StatusCode = 200;
         }
 
-        ctx.Response.ContentType = ContentTypeFor(filename);
+        ctx.Response.ContentType = Dhee.Comfy.ComfyMediaTypes.ForExtension(Path.GetExtension(filename));
         ctx.Response.Headers.ContentDisposition = $"filename=\"{filename}\"";
         ctx.Response.Headers.AcceptRanges = "bytes";
         ctx.Response.ContentLength = file.Length - start;
@@ -337,19 +337,4 @@ public sealed partial class LoopbackComfyServer
 
         return false;
     }
-
-    private static string ContentTypeFor(string filename) => Path.GetExtension(filename).ToLowerInvariant() switch
-    {
-        ".png" => "image/png",
-        ".jpg" or ".jpeg" => "image/jpeg",
-        ".webp" => "image/webp",
-        ".gif" => "image/gif",
-        ".mp4" => "video/mp4",
-        ".webm" => "video/webm",
-        ".flac" => "audio/flac",
-        ".wav" => "audio/x-wav",
-        ".mp3" => "audio/mpeg",
-        ".json" => "application/json",
-        _ => "application/octet-stream",
-    };
 }
