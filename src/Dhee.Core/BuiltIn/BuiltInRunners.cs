@@ -1,4 +1,5 @@
 using Dhee.BuiltIn.Ffmpeg;
+using Dhee.Comfy.Runners;
 using Dhee.BuiltIn.Llm;
 using Dhee.BuiltIn.Text;
 using Dhee.Registry;
@@ -23,6 +24,9 @@ public static class BuiltInRunners
         FfmpegConcatRunner.Tool,
         FfmpegKenBurnsRunner.Tool,
         FfmpegOverlayRunner.Tool,
+        ComfyWorkflowRunner.Manifest.Tool,
+        ComfyTtiRunner.Manifest.Tool,
+        ComfyGraphRunner.Manifest.Tool,
     ];
 
     /// <summary>Creates every built-in runner with its manifest, ready to register.</summary>
@@ -36,6 +40,9 @@ public static class BuiltInRunners
         yield return (FfmpegConcatRunner.Manifest, new FfmpegConcatRunner(ffmpeg));
         yield return (FfmpegKenBurnsRunner.Manifest, new FfmpegKenBurnsRunner(ffmpeg));
         yield return (FfmpegOverlayRunner.Manifest, new FfmpegOverlayRunner(ffmpeg));
+        yield return (ComfyWorkflowRunner.Manifest, new ComfyWorkflowRunner());
+        yield return (ComfyTtiRunner.Manifest, new ComfyTtiRunner());
+        yield return (ComfyGraphRunner.Manifest, new ComfyGraphRunner());
     }
 
     /// <summary>Registers every built-in runner with <paramref name="registry"/>, as <see cref="Source"/>.</summary>

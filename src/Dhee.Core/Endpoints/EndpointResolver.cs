@@ -1,0 +1,139 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Dhee.Endpoints;
+
+/// <summary>Resolves endpoint names used by nodes: configured endpoints first, then <c>ENDPOINT_&lt;NAME&gt;</c> environment variables, then plain addresses. Every name is honoured separately.</summary>
+public sealed class EndpointResolver
+{
+    private readonly EndpointOptions _options;
+    private readonly Func<string, string?> _environment;
+
+    /// <summary>Initializes a new instance of the <see cref="EndpointResolver"/> class.</summary>
+    /// <param name="options">The configured endpoints.</param>
+    /// <param name="environment">Reads environment variables; defaults to the process environment.</param>
+    public EndpointResolver(EndpointOptions? options = null, Func<string, string?>? environment = null)
+    {
+        _options = options ?? new EndpointOptions();
+        _environment = environment ?? Environment.GetEnvironmentVariable;
+    }
+
+    /// <summary>Gets the environment variable that holds the address of a named endpoint: <c>ENDPOINT_</c> + the name upper-cased with dots and dashes as underscores.</summary>
+    /// <param name="name">The endpoint name, for example <c>gpu.a100</c>.</param>
+    /// <returns>For example <c>ENDPOINT_GPU_A100</c>.</returns>
+    public static string VariableFor(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var chars = name.Trim().Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray();
+        return "ENDPOINT_" + new string(chars);
+    }
+
+    /// <summary>Resolves a name or address.</summary>
+    /// <param name="nameOrUrl">An endpoint name, an address, or null for the default.</param>
+    /// <param name="endpoint">The endpoint when found.</param>
+    /// <param name="error">Why not, naming the variable or setting to fix.</param>
+    /// <returns>True when resolved.</returns>
+    public bool TryResolve(string? nameOrUrl, [NotNullWhen(true)] out ResolvedEndpoint? endpoint, [NotNullWhen(false)] out string? error)
+    {
+        endpoint = null;
+        error = null;
+        if (string.IsNullOrWhiteSpace(nameOrUrl))
+        {
+            if (!string.IsNullOrWhiteSpace(_options.DefaultEndpoint))
+            {
+                return TryResolve(_options.DefaultEndpoint, out endpoint, out error);
+            }
+
+            var fallback = _environment(EndpointOptions.DefaultUrlVariable);
+            if (!string.IsNullOrWhiteSpace(fallback))
+            {
+                return TryAddress(fallback.Trim(), "default", $"env:{EndpointOptions.DefaultUrlVariable}", out endpoint, out error);
+            }
+
+            error = $"no endpoint given: set the node's config \"endpoint\" (a name or an address), a default endpoint in the options, or the {EndpointOptions.DefaultUrlVariable} environment variable";
+            return false;
+        }
+
+        var key = nameOrUrl.Trim();
+        if (key.Contains("://", StringComparison.Ordinal))
+        {
+            return TryAddress(key, key, "address", out endpoint, out error);
+        }
+
+        if (_options.Endpoints.TryGetValue(key, out var configured))
+        {
+            if (string.IsNullOrWhiteSpace(configured.Url))
+            {
+                error = $"endpoint '{key}' is configured without a Url";
+                return false;
+            }
+
+            endpoint = new ResolvedEndpoint(key, configured, "options");
+            return TryCheck(endpoint, out error);
+        }
+
+        var variable = VariableFor(key);
+        var value = _environment(variable);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            error = $"endpoint '{key}' is not configured: set the environment variable {variable} to its address (http://host:8188 or runpod://<endpoint id>) or add it to the endpoint options";
+            return false;
+        }
+
+        if (!TryAddress(value.Trim(), key, $"env:{variable}", out endpoint, out error))
+        {
+            error = $"{variable}: {error}";
+            return false;
+        }
+
+        var token = _environment(variable + "_TOKEN");
+        var apiKey = _environment(variable + "_API_KEY");
+        if (!string.IsNullOrEmpty(token))
+        {
+            endpoint.Definition.BearerToken = token;
+        }
+
+        if (!string.IsNullOrEmpty(apiKey))
+        {
+            endpoint.Definition.ApiKey = apiKey;
+        }
+
+        return true;
+    }
+
+    /// <summary>Resolves a name or address, throwing when it cannot.</summary>
+    /// <param name="nameOrUrl">An endpoint name, an address, or null for the default.</param>
+    /// <returns>The endpoint.</returns>
+    /// <exception cref="Errors.DheeConfigurationException">The endpoint is not configured.</exception>
+    public ResolvedEndpoint Resolve(string? nameOrUrl)
+        => TryResolve(nameOrUrl, out var endpoint, out var error) ? endpoint : throw new Errors.DheeConfigurationException(error);
+
+    private static bool TryAddress(string url, string name, string source, [NotNullWhen(true)] out ResolvedEndpoint? endpoint, [NotNullWhen(false)] out string? error)
+    {
+        endpoint = new ResolvedEndpoint(name, new EndpointDefinition { Url = url }, source);
+        return TryCheck(endpoint, out error);
+    }
+
+    private static bool TryCheck(ResolvedEndpoint endpoint, [NotNullWhen(false)] out string? error)
+    {
+        error = null;
+        var url = endpoint.Definition.Url;
+        if (endpoint.Kind == EndpointKind.RunPod)
+        {
+            if (string.IsNullOrWhiteSpace(endpoint.RunPodEndpointId))
+            {
+                error = $"'{url}' names no RunPod endpoint id: use runpod://<endpoint id>";
+                return false;
+            }
+
+            return true;
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "ws" or "wss"))
+        {
+            error = $"'{url}' is not a valid endpoint address: use http(s)://host:port, ws(s)://host:port or runpod://<endpoint id>";
+            return false;
+        }
+
+        return true;
+    }
+}

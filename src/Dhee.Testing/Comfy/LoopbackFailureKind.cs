@@ -1,0 +1,17 @@
+namespace Dhee.Testing.Comfy;
+
+/// <summary>How a <see cref="LoopbackComfyServer"/> fails a request chosen by <see cref="LoopbackComfyFaults.FailNext"/>.</summary>
+public enum LoopbackFailureKind
+{
+    /// <summary>Answer 502 Bad Gateway.</summary>
+    BadGateway,
+
+    /// <summary>Answer 503 Service Unavailable.</summary>
+    ServiceUnavailable,
+
+    /// <summary>Answer 504 Gateway Timeout.</summary>
+    GatewayTimeout,
+
+    /// <summary>Reset the connection without an answer.</summary>
+    ConnectionReset,
+}
