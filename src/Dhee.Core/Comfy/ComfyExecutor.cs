@@ -156,11 +156,6 @@ public sealed class ComfyExecutor
             return RunnerResult.Failure($"{who}: {endpointError}");
         }
 
-        if (endpoint.Kind != EndpointKind.ComfyUI)
-        {
-            return RunnerResult.Failure($"{who}: endpoint '{endpoint.Name}' is a {endpoint.Kind} endpoint ({endpoint.DisplayUrl}), which this ComfyExecutor cannot drive yet; use a ComfyUI address (http://host:8188)");
-        }
-
         // Cache key over everything that affects the output.
         var cache = context.Cache ?? GenerationCache.Disabled;
         var scalars = new JsonObject();
@@ -260,7 +255,7 @@ public sealed class ComfyExecutor
         var def = endpoint.Definition;
         var isUi = ComfyWorkflowConverter.IsUiFormat(workflow);
         ComfyObjectInfo? info = null;
-        if (request.ValidateBeforeSubmit || isUi || def.ClassSwaps.Count > 0)
+        if (isUi || (endpoint.Kind == EndpointKind.ComfyUI && (request.ValidateBeforeSubmit || def.ClassSwaps.Count > 0)))
         {
             try
             {
@@ -438,6 +433,9 @@ public sealed class ComfyExecutor
                 case ComfyQueuedEvent q:
                     context.ReportProgress(0, $"queued at position {q.Position}");
                     break;
+                case RunPod.RunPodJobEvent r:
+                    context.ReportProgress(r.State == RunPod.RunPodJobState.InProgress ? 0.1 : 0, r.Describe());
+                    break;
             }
         });
         var submitted = time.GetTimestamp();
@@ -453,7 +451,7 @@ public sealed class ComfyExecutor
         var candidates = result.PrimaryFiles;
         if (candidates.Count == 0)
         {
-            return RunnerResult.Failure($"{who}: ComfyUI at {endpoint.DisplayUrl} finished prompt {result.PromptId} but returned no output files; does the workflow end in a save node?");
+            return RunnerResult.Failure($"{who}: ComfyUI at {endpoint.DisplayUrl} finished prompt {result.PromptId} but returned no output files; {result.Message ?? "does the workflow end in a save node?"}");
         }
 
         var wantedExt = Path.GetExtension(outputFull).ToLowerInvariant();
