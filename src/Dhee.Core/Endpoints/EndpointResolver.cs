@@ -20,7 +20,7 @@ public sealed class EndpointResolver
     public EndpointResolver(EndpointOptions? options = null, Func<string, string?>? environment = null)
     {
         _environment = environment ?? Environment.GetEnvironmentVariable;
-        _options = options ?? (_environment(EndpointsFile.Variable) is { Length: > 0 } file ? EndpointsFile.Load(file) : new EndpointOptions());
+        _options = options ?? (_environment(EndpointsFile.Variable) is { Length: > 0 } file ? EndpointsFile.Load(file, _environment) : new EndpointOptions());
     }
 
     /// <summary>Gets the endpoint options in use (from the constructor, or the file named by <c>DHEE_ENDPOINTS_FILE</c>).</summary>

@@ -64,7 +64,8 @@ public sealed class RunPodComfyClient : IComfyClient
             hash = await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
         }
 
-        var name = "dhee_" + Convert.ToHexStringLower(hash)[..16] + Path.GetExtension(filePath).ToLowerInvariant();
+        // The same content-hash name ComfyClient uploads under, so a workflow reads the same on a local server and on RunPod.
+        var name = $"dhee-{Convert.ToHexStringLower(hash)[..24]}{Path.GetExtension(filePath).ToLowerInvariant()}";
         lock (_staged)
         {
             var reused = _staged.Any(s => s.Name == name);
