@@ -11,6 +11,7 @@ internal static class Program
     internal static IEnumerable<Command> CreateCommands() =>
     [
         CacheCommand.Create(),
+        ComfyCommand.Create(),
         GraphCommand.Create(),
         InspectCommand.Create(),
         InvalidateCommand.Create(),

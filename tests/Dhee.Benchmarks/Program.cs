@@ -3,9 +3,14 @@ namespace Dhee.Benchmarks;
 /// <summary>Runs the performance targets of every feature and prints one report.</summary>
 internal static class Program
 {
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
-        Console.WriteLine("Dhee benchmarks: no figures registered yet.");
-        return 0;
+        var failures = 0;
+        if (args.Length == 0 || args.Contains("comfy"))
+        {
+            failures += await ComfyBenchmarks.RunAsync(args).ConfigureAwait(false);
+        }
+
+        return failures == 0 ? 0 : 1;
     }
 }

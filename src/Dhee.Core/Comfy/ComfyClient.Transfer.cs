@@ -52,7 +52,7 @@ public sealed partial class ComfyClient
                 {
                     using var form = new MultipartFormDataContent();
                     var file = new StreamContent(new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan));
-                    file.Headers.ContentType = new MediaTypeHeaderValue(MediaTypeFor(extension));
+                    file.Headers.ContentType = new MediaTypeHeaderValue(ComfyMediaTypes.ForExtension(extension));
                     form.Add(file, "image", name);
                     form.Add(new StringContent(_options.ContentHashUploadNames ? "true" : "false"), "overwrite");
                     form.Add(new StringContent("input"), "type");
@@ -227,18 +227,4 @@ public sealed partial class ComfyClient
             return offset;
         }
     }
-
-    private static string MediaTypeFor(string extension) => extension switch
-    {
-        ".png" => "image/png",
-        ".jpg" or ".jpeg" => "image/jpeg",
-        ".webp" => "image/webp",
-        ".gif" => "image/gif",
-        ".mp4" => "video/mp4",
-        ".webm" => "video/webm",
-        ".wav" => "audio/wav",
-        ".mp3" => "audio/mpeg",
-        ".flac" => "audio/flac",
-        _ => "application/octet-stream",
-    };
 }

@@ -379,30 +379,10 @@ public sealed class ComfyExecutor
 
         values[SeedInput] = seed;
         values[FilenamePrefixInput] = $"dhee/{SanitizePrefix(context.Node.Id)}_{inputsHash[..12]}";
-        foreach (var mapping in manifest.ParameterMappings)
+        var mappingError = ApplyMappings(workflow, manifest, values, pruned);
+        if (mappingError is not null)
         {
-            if (!values.TryGetValue(mapping.Input, out var value) || value is null)
-            {
-                continue;
-            }
-
-            if (workflow[mapping.NodeId] is not JsonObject target)
-            {
-                if (pruned.Contains(mapping.NodeId))
-                {
-                    continue;
-                }
-
-                return RunnerResult.Failure($"{who}: the manifest maps input '{mapping.Input}' to node '{mapping.NodeId}', which is not in the workflow; fix parameterMappings");
-            }
-
-            if (target["inputs"] is not JsonObject targetInputs)
-            {
-                targetInputs = [];
-                target["inputs"] = targetInputs;
-            }
-
-            targetInputs[mapping.Field] = value.DeepClone();
+            return RunnerResult.Failure($"{who}: {mappingError}");
         }
 
         if (info is not null && request.ValidateBeforeSubmit)
@@ -502,6 +482,39 @@ public sealed class ComfyExecutor
         }
 
         return RunnerResult.Success(outputRel, metadata);
+    }
+
+    /// <summary>Applies a manifest's mappings: each input with a value is written to its node field; nodes pruned on purpose are skipped.</summary>
+    /// <returns>An error naming the input and node, or null.</returns>
+    internal static string? ApplyMappings(JsonObject workflow, ComfyWorkflowManifest manifest, IReadOnlyDictionary<string, JsonNode?> values, IReadOnlySet<string> pruned)
+    {
+        foreach (var mapping in manifest.ParameterMappings)
+        {
+            if (!values.TryGetValue(mapping.Input, out var value) || value is null)
+            {
+                continue;
+            }
+
+            if (workflow[mapping.NodeId] is not JsonObject target)
+            {
+                if (pruned.Contains(mapping.NodeId))
+                {
+                    continue;
+                }
+
+                return $"the manifest maps input '{mapping.Input}' to node '{mapping.NodeId}', which is not in the workflow; fix parameterMappings";
+            }
+
+            if (target["inputs"] is not JsonObject targetInputs)
+            {
+                targetInputs = [];
+                target["inputs"] = targetInputs;
+            }
+
+            targetInputs[mapping.Field] = value.DeepClone();
+        }
+
+        return null;
     }
 
     private static double Ms(TimeSpan t) => Math.Round(t.TotalMilliseconds, 2);

@@ -254,7 +254,7 @@ public sealed partial class LoopbackComfyServer
             ctx.Response.StatusCode = 200;
         }
 
-        ctx.Response.ContentType = ContentTypeFor(filename);
+        ctx.Response.ContentType = Dhee.Comfy.ComfyMediaTypes.ForExtension(Path.GetExtension(filename));
         ctx.Response.Headers.ContentDisposition = $"filename=\"{filename}\"";
         ctx.Response.Headers.AcceptRanges = "bytes";
         ctx.Response.ContentLength = file.Length - start;
@@ -276,10 +276,8 @@ public sealed partial class LoopbackComfyServer
             }
             else
             {
-                for (var i = 0; i < count; i++)
-                {
-                    buffer[i] = file.ByteAt(position + i);
-                }
+                var phase = (int)((position + file.PatternSeed) % 251);
+                Buffer.BlockCopy(Pattern, phase, buffer, 0, count);
             }
 
             await body.WriteAsync(buffer.AsMemory(0, count), ctx.RequestAborted).ConfigureAwait(false);
@@ -298,6 +296,19 @@ public sealed partial class LoopbackComfyServer
                 await Task.Delay(delay, ctx.RequestAborted).ConfigureAwait(false);
             }
         }
+    }
+
+    private static readonly byte[] Pattern = BuildPattern();
+
+    private static byte[] BuildPattern()
+    {
+        var pattern = new byte[(64 * 1024) + 251];
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            pattern[i] = (byte)(i % 251);
+        }
+
+        return pattern;
     }
 
     private static bool EscapesBase(string subfolder)
@@ -326,19 +337,4 @@ public sealed partial class LoopbackComfyServer
 
         return false;
     }
-
-    private static string ContentTypeFor(string filename) => Path.GetExtension(filename).ToLowerInvariant() switch
-    {
-        ".png" => "image/png",
-        ".jpg" or ".jpeg" => "image/jpeg",
-        ".webp" => "image/webp",
-        ".gif" => "image/gif",
-        ".mp4" => "video/mp4",
-        ".webm" => "video/webm",
-        ".flac" => "audio/flac",
-        ".wav" => "audio/x-wav",
-        ".mp3" => "audio/mpeg",
-        ".json" => "application/json",
-        _ => "application/octet-stream",
-    };
 }

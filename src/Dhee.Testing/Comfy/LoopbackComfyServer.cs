@@ -449,66 +449,57 @@ public sealed partial class LoopbackComfyServer : IAsyncDisposable
         }
     }
 
-    private async Task HandleQueuePostAsync(HttpContext ctx)
-    {
-        JsonNode? body;
-        try
-        {
-            body = await ReadJsonBodyAsync(ctx).ConfigureAwait(false);
-        }
-        catch (InvalidDataException)
-        {
-            await WriteServerErrorAsync(ctx).ConfigureAwait(false);
-            return;
-        }
+    private Task HandleQueuePostAsync(HttpContext ctx)
+        => HandleClearOrDeleteAsync(ctx, () => _pending.Clear(), ids => _pending.RemoveAll(p => ids.Contains(p.Id)), broadcast: true);
 
-        lock (_gate)
-        {
-            if (body?["clear"] is JsonValue clear && clear.GetValueKind() == JsonValueKind.True)
-            {
-                _pending.Clear();
-            }
-
-            if (body?["delete"] is JsonArray delete)
-            {
-                var ids = delete.Select(d => d?.ToString()).ToHashSet(StringComparer.Ordinal);
-                _pending.RemoveAll(p => ids.Contains(p.Id));
-            }
-        }
-
-        await BroadcastStatusAsync().ConfigureAwait(false);
-        ctx.Response.StatusCode = 200;
-    }
-
-    private async Task HandleHistoryPostAsync(HttpContext ctx)
-    {
-        JsonNode? body;
-        try
-        {
-            body = await ReadJsonBodyAsync(ctx).ConfigureAwait(false);
-        }
-        catch (InvalidDataException)
-        {
-            await WriteServerErrorAsync(ctx).ConfigureAwait(false);
-            return;
-        }
-
-        lock (_gate)
-        {
-            if (body?["clear"] is JsonValue clear && clear.GetValueKind() == JsonValueKind.True)
+    private Task HandleHistoryPostAsync(HttpContext ctx)
+        => HandleClearOrDeleteAsync(
+            ctx,
+            () =>
             {
                 _history.Clear();
                 _historyOrder.Clear();
-            }
-
-            if (body?["delete"] is JsonArray delete)
+            },
+            ids =>
             {
-                foreach (var id in delete.Select(d => d?.ToString() ?? string.Empty))
+                foreach (var id in ids)
                 {
                     _history.Remove(id);
                     _historyOrder.Remove(id);
                 }
+            },
+            broadcast: false);
+
+    /// <summary>POST /queue and POST /history: <c>{"clear": true}</c> and/or <c>{"delete": [ids]}</c>.</summary>
+    private async Task HandleClearOrDeleteAsync(HttpContext ctx, Action clear, Action<HashSet<string>> delete, bool broadcast)
+    {
+        JsonNode? body;
+        try
+        {
+            body = await ReadJsonBodyAsync(ctx).ConfigureAwait(false);
+        }
+        catch (InvalidDataException)
+        {
+            await WriteServerErrorAsync(ctx).ConfigureAwait(false);
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (body?["clear"] is JsonValue all && all.GetValueKind() == JsonValueKind.True)
+            {
+                clear();
             }
+
+            if (body?["delete"] is JsonArray ids)
+            {
+                delete(ids.Select(d => d?.ToString() ?? string.Empty).ToHashSet(StringComparer.Ordinal));
+            }
+        }
+
+        if (broadcast)
+        {
+            await BroadcastStatusAsync().ConfigureAwait(false);
         }
 
         ctx.Response.StatusCode = 200;
@@ -565,10 +556,8 @@ public sealed partial class LoopbackComfyServer : IAsyncDisposable
         await ctx.Response.WriteAsync(json, ctx.RequestAborted).ConfigureAwait(false);
     }
 
-    private sealed record StoredFile(byte[]? Bytes, long Length, int PatternSeed = 0)
-    {
-        public byte ByteAt(long position) => (byte)((position + PatternSeed) % 251);
-    }
+    /// <summary>A stored file: its bytes, or (for generated large outputs) a length and the seed of the byte pattern (byte i = (i + seed) mod 251).</summary>
+    private sealed record StoredFile(byte[]? Bytes, long Length, int PatternSeed = 0);
 
     private sealed class QueuedPrompt
     {

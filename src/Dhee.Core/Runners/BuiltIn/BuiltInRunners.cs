@@ -1,3 +1,4 @@
+using Dhee.Comfy.Runners;
 using Dhee.Registry;
 
 namespace Dhee.Runners.BuiltIn;
@@ -17,5 +18,8 @@ public static class BuiltInRunners
 
         // One line per built-in runner, for example:
         // registry.Register(TextTemplateRunner.Manifest, new TextTemplateRunner(), Source);
+        registry.Register(ComfyWorkflowRunner.Manifest, new ComfyWorkflowRunner(), Source);
+        registry.Register(ComfyTtiRunner.Manifest, new ComfyTtiRunner(), Source);
+        registry.Register(ComfyGraphRunner.Manifest, new ComfyGraphRunner(), Source);
     }
 }
