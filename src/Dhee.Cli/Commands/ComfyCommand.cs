@@ -232,7 +232,7 @@ internal static class ComfyCommand
                     return context.Fail(mappingError);
                 }
 
-                var progress = new Progress<ComfyEvent>(e =>
+                var progress = new InlineProgress<ComfyEvent>(e =>
                 {
                     if (context.Json)
                     {
