@@ -17,6 +17,9 @@ public sealed class LoopbackComfyFaults
     /// <summary>Gets or sets a value indicating whether sockets only ever receive <c>status</c> frames (no execution events at all), like a proxy that drops them.</summary>
     public bool HeartbeatOnly { get; set; }
 
+    /// <summary>Gets or sets a value indicating whether WebSocket upgrades are refused with 503 (HTTP routes keep working), as behind a proxy without WebSocket support.</summary>
+    public bool RejectSockets { get; set; }
+
     /// <summary>Gets or sets a value indicating whether the queue worker is paused: prompts stay pending until it is cleared.</summary>
     public bool PauseQueue { get; set; }
 

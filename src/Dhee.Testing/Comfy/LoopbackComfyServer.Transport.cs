@@ -10,6 +10,12 @@ public sealed partial class LoopbackComfyServer
 {
     private async Task HandleSocketAsync(HttpContext ctx)
     {
+        if (Faults.RejectSockets)
+        {
+            await WriteTextAsync(ctx, 503, "503 Service Unavailable").ConfigureAwait(false);
+            return;
+        }
+
         if (!ctx.WebSockets.IsWebSocketRequest)
         {
             await WriteTextAsync(ctx, 400, "Bad Request: not a websocket upgrade").ConfigureAwait(false);

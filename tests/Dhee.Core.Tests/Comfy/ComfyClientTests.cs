@@ -287,6 +287,24 @@ public sealed class ComfyClientTests
     }
 
     [Fact]
+    public async Task Fault_SocketsRefused_ReconnectsWithinBudgetThenPollsToSuccess()
+    {
+        await using var server = await LoopbackComfyServer.StartAsync(new LoopbackComfyServerOptions { NodeDelay = TimeSpan.FromMilliseconds(200) });
+        server.Faults.RejectSockets = true;
+        await using var client = NewClient(server, o =>
+        {
+            o.ReconnectBudget = 2;
+            o.ConnectTimeout = TimeSpan.FromMilliseconds(500);
+        });
+        var result = await client.RunAsync(ComfyTestWorkflows.Simple()).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(result.IsSuccess, result.Message);
+        await Task.Delay(500);
+        var attempts = server.RequestLog.Count(r => r.StartsWith("GET /ws", StringComparison.Ordinal));
+        Assert.InRange(attempts, 1, 3);
+        Assert.False(client.IsSocketConnected);
+    }
+
+    [Fact]
     public async Task Fault_ServerRestartsMidRun_FailsFastAsLost()
     {
         await using var server = await LoopbackComfyServer.StartAsync();

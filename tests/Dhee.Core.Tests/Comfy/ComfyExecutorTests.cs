@@ -73,6 +73,23 @@ public sealed class ComfyExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task ComfyTti_ExplainerStyleWorkflowAndJsonPromptInput_NotPrunedAndPromptFound()
+    {
+        var (executor, factory) = StubExecutor();
+        var bundle = Path.Combine(Path.GetDirectoryName(ComfyRunnerTestKit.SampleBundle)!, "explainer");
+        var config = new JsonObject { ["workflowPath"] = "workflows/tti.json", ["manifestPath"] = "workflows/tti.manifest.json", ["width"] = 640, ["height"] = 360 };
+        var info = factory.Client.ObjectInfo.Raw;
+        info["CheckpointLoaderSimple"]!["input"]!["required"]!["ckpt_name"]![0] = new JsonArray("sd_xl_base_1.0.safetensors");
+        var input = new JsonInputValue(JsonNode.Parse("{\"imagePrompt\": \"a volcano at night\"}"));
+        var result = await new ComfyTtiRunner(executor).RunAsync(ComfyRunnerTestKit.Context(_project.Path, ComfyTtiRunner.Tool, config, bundleDir: bundle, inputs: [new("beat_prompt", input)]));
+        Assert.True(result.IsSuccess, result.Error?.Message);
+        var prompt = factory.Client.SubmittedPrompts.Single();
+        Assert.Equal(7, prompt.Count);
+        Assert.Equal("a volcano at night", prompt["2"]!["inputs"]!["text"]!.GetValue<string>());
+        Assert.Equal(640, prompt["4"]!["inputs"]!["width"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Execute_RequiredInputMissing_FailsBeforeUploadOrQueue()
     {
         var (executor, factory) = StubExecutor();

@@ -73,7 +73,39 @@ internal static class ComfyRunnerInputs
             }
         }
 
+        prompt ??= PromptFromInputs(context, scalars);
         return (prompt, scalars, images, null);
+    }
+
+    /// <summary>
+    /// Finds the prompt among upstream values when no input is named <c>prompt</c>: a string field of a JSON object input
+    /// (<c>config.promptField</c>, else <c>prompt</c>, <c>imagePrompt</c>, <c>image_prompt</c>, <c>text</c>), or the only text input.
+    /// </summary>
+    private static string? PromptFromInputs(RunnerContext context, Dictionary<string, JsonNode?> scalars)
+    {
+        var fields = ConfigString(context.Config, "promptField") is { } field ? new[] { field } : ["prompt", "imagePrompt", "image_prompt", "text"];
+        foreach (var (_, value) in context.Inputs)
+        {
+            if (value.ToJson() is JsonObject obj)
+            {
+                foreach (var f in fields)
+                {
+                    if (obj[f] is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+                    {
+                        return v.GetValue<string>();
+                    }
+                }
+            }
+        }
+
+        var texts = context.Inputs.Where(p => p.Value is TextInputValue).ToList();
+        if (texts.Count == 1)
+        {
+            scalars.Remove(texts[0].Key);
+            return ((TextInputValue)texts[0].Value).Text;
+        }
+
+        return null;
     }
 
     public static long? ConfigSeed(JsonObject config)

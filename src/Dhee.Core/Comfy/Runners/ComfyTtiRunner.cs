@@ -38,6 +38,12 @@ public sealed class ComfyTtiRunner : IRunner
     /// <summary>Gets the prune plan for a run without a reference image: the LoadImage (10) and VAEEncode (11) nodes go, the sampler reads the empty latent (5).</summary>
     public static ComfyPrunePlan NoReferencePlan { get; } = new(["10", "11"], [new ComfyRedirect("11", "5")]);
 
+    /// <summary>Tells whether a workflow has this family's optional reference branch (LoadImage 10 → VAEEncode 11), so other text-to-image workflows given through <c>workflowPath</c> are never pruned.</summary>
+    /// <param name="workflow">The API workflow.</param>
+    /// <returns>True when nodes 10 and 11 are the reference branch.</returns>
+    public static bool HasReferenceBranch(JsonObject workflow)
+        => workflow?["10"]?["class_type"]?.ToString() == "LoadImage" && workflow["11"]?["class_type"]?.ToString() == "VAEEncode";
+
     /// <inheritdoc/>
     public RunnerDescription Describe() => new()
     {
@@ -88,7 +94,7 @@ public sealed class ComfyTtiRunner : IRunner
             Scalars = scalars,
             ImageInputs = images,
             ForceRerun = ComfyRunnerInputs.ConfigBool(config, "forceRerun"),
-            PruneAbsent = (_, present) => present.Contains(ReferenceImageInput) ? null : NoReferencePlan,
+            PruneAbsent = (workflow, present) => present.Contains(ReferenceImageInput) || !HasReferenceBranch(workflow) ? null : NoReferencePlan,
         }).ConfigureAwait(false);
     }
 }
