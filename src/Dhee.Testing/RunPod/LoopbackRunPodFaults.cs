@@ -39,27 +39,8 @@ public sealed class LoopbackRunPodFaults
 
     internal bool TryTakeRateLimit(string route, out int retryAfterSeconds)
     {
-        retryAfterSeconds = 0;
-        lock (_rateLimits)
-        {
-            var items = _rateLimits.ToArray();
-            var index = Array.FindIndex(items, r => r.Route == "*" || string.Equals(r.Route, route, StringComparison.OrdinalIgnoreCase));
-            if (index < 0)
-            {
-                return false;
-            }
-
-            retryAfterSeconds = items[index].RetryAfterSeconds;
-            _rateLimits.Clear();
-            for (var i = 0; i < items.Length; i++)
-            {
-                if (i != index)
-                {
-                    _rateLimits.Enqueue(items[i]);
-                }
-            }
-
-            return true;
-        }
+        var taken = LoopbackQueue.TryTakeFirst(_rateLimits, r => r.Route == "*" || string.Equals(r.Route, route, StringComparison.OrdinalIgnoreCase), out var limit);
+        retryAfterSeconds = limit.RetryAfterSeconds;
+        return taken;
     }
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -8,12 +7,7 @@ using System.Text.Json.Nodes;
 using Dhee.Comfy;
 using Dhee.Testing.Comfy;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Dhee.Testing.RunPod;
 
@@ -85,19 +79,11 @@ public sealed class LoopbackRunPodServer : IAsyncDisposable
     public static async Task<LoopbackRunPodServer> StartAsync(LoopbackRunPodServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new LoopbackRunPodServerOptions();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k =>
-        {
-            k.Listen(IPAddress.Loopback, 0);
-            k.Limits.MaxRequestBodySize = 64L * 1024 * 1024;
-        });
-        var app = builder.Build();
+        var app = LoopbackHost.Build(64L * 1024 * 1024);
         var server = new LoopbackRunPodServer(app, options);
         app.Run(server.HandleAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseUri = new Uri(address.TrimEnd('/') + "/");
+        server.BaseUri = new Uri(LoopbackHost.RootOf(app) + "/");
         return server;
     }
 
