@@ -157,6 +157,34 @@ public sealed class RunPodExecutorTests : IDisposable
         Assert.Contains(runpod.RequestLog, r => r.StartsWith("POST /cancel/", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task RunPodEndpoint_RunSync_OneCallNoPolling()
+    {
+        var bundle = Bundle();
+        var image = Png("a.png");
+        await using var runpod = await LoopbackRunPodServer.StartAsync();
+        var options = new EndpointOptions();
+        options.Endpoints["gen"] = new EndpointDefinition { Url = "runpod://" + runpod.EndpointId, BearerToken = runpod.ApiKey, ApiBase = runpod.ApiBase, UseRunSync = true };
+        var runner = new ComfyWorkflowRunner(new ComfyExecutor(new ComfyClientFactory(), new EndpointResolver(options, _ => null)));
+        var result = await runner.RunAsync(ComfyRunnerTestKit.Context(Path.Combine(_dir.Path, "p"), ComfyWorkflowRunner.Tool, Config(), bundleDir: bundle, inputs: [new("image", new FileInputValue(image))]));
+        Assert.True(result.IsSuccess, result.Error?.Message);
+        Assert.Equal(["POST /runsync"], runpod.RequestLog);
+    }
+
+    [Fact]
+    public async Task RunPodEndpoint_SuccessNoImages_FailureExplainsWorkerReturnsImagesOnly()
+    {
+        var bundle = Bundle();
+        var image = Png("a.png");
+        await using var runpod = await LoopbackRunPodServer.StartAsync();
+        runpod.Faults.NoImages = true;
+        var env = new Dictionary<string, string?> { ["ENDPOINT_GEN"] = "runpod://" + runpod.EndpointId, ["RUNPOD_API_KEY"] = runpod.ApiKey, ["RUNPOD_API_BASE"] = runpod.ApiBase.ToString() };
+        var result = await RunAsync(Path.Combine(_dir.Path, "p"), bundle, image, n => env.GetValueOrDefault(n));
+        Assert.False(result.IsSuccess);
+        Assert.Contains("success_no_images", result.Error!.Message, StringComparison.Ordinal);
+        Assert.Contains("images only", result.Error.Message, StringComparison.Ordinal);
+    }
+
     private sealed class SyncProgress(Action<RunnerProgress> report) : IProgress<RunnerProgress>
     {
         public void Report(RunnerProgress value) => report(value);
