@@ -15,7 +15,7 @@ public sealed partial class ComfyClient
     private const int MaxOrphanEventsPerPrompt = 512;
 
     private readonly ConcurrentDictionary<string, PromptTracker> _trackers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<JsonObject>> _orphans = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<Action<PromptTracker>>> _orphans = new(StringComparer.Ordinal);
     private readonly Lock _route = new();
     private readonly Lock _socketGate = new();
     private Task? _socketLoop;
@@ -118,6 +118,12 @@ public sealed partial class ComfyClient
                 {
                     connect.CancelAfter(_options.ConnectTimeout);
                     await ws.ConnectAsync(_address.Socket(ClientId), connect.Token).ConfigureAwait(false);
+                }
+
+                if (_options.RequestPreviewMetadata)
+                {
+                    var flags = """{"type": "feature_flags", "data": {"supports_preview_metadata": true}}"""u8.ToArray();
+                    await ws.SendAsync(flags, WebSocketMessageType.Text, true, stop).ConfigureAwait(false);
                 }
 
                 _socket = ws;
@@ -254,9 +260,9 @@ public sealed partial class ComfyClient
     {
         if (_orphans.Remove(tracker.PromptId, out var events))
         {
-            foreach (var e in events)
+            foreach (var replay in events)
             {
-                Apply(tracker, e["type"]!.ToString(), e["data"] as JsonObject ?? []);
+                replay(tracker);
             }
         }
     }
@@ -285,15 +291,29 @@ public sealed partial class ComfyClient
         }
 
         var promptId = pidValue.GetValue<string>();
+        if (type == "execution_start" || (type == "executing" && data["node"] is not null))
+        {
+            _runningPrompt = promptId; // binary previews carry no prompt id: they belong to the running prompt
+        }
+        else if (type == "executing" && _runningPrompt == promptId)
+        {
+            _runningPrompt = null;
+        }
+
+        Route(promptId, t => Apply(t, type, data));
+    }
+
+    /// <summary>Delivers to the prompt's tracker, or keeps it until the id is known (events can beat the POST /prompt answer when old servers mint ids).</summary>
+    private void Route(string promptId, Action<PromptTracker> deliver)
+    {
         lock (_route)
         {
             if (_trackers.TryGetValue(promptId, out var tracker))
             {
-                Apply(tracker, type, data);
+                deliver(tracker);
                 return;
             }
 
-            // Events can beat the POST /prompt answer (old servers mint ids): keep a few until the id is known.
             if (!_orphans.TryGetValue(promptId, out var list))
             {
                 if (_orphans.Count >= MaxOrphanPrompts)
@@ -307,7 +327,7 @@ public sealed partial class ComfyClient
 
             if (list.Count < MaxOrphanEventsPerPrompt)
             {
-                list.Add(msg);
+                list.Add(deliver);
             }
         }
     }
@@ -319,7 +339,6 @@ public sealed partial class ComfyClient
         {
             case "execution_start":
                 t.StartedAt ??= _time.GetTimestamp();
-                _runningPrompt = t.PromptId;
                 t.Report(new ComfyExecutionStartedEvent(t.PromptId));
                 break;
             case "execution_cached":
@@ -333,18 +352,12 @@ public sealed partial class ComfyClient
                 if (node is null)
                 {
                     t.TerminalHint = true;
-                    if (_runningPrompt == t.PromptId)
-                    {
-                        _runningPrompt = null;
-                    }
-
                     t.Pulse();
                 }
                 else
                 {
                     t.StartedAt ??= _time.GetTimestamp();
                     t.CurrentNode = node;
-                    _runningPrompt = t.PromptId;
                     t.Report(new ComfyExecutingEvent(t.PromptId, node));
                 }
 
@@ -384,10 +397,14 @@ public sealed partial class ComfyClient
             case 1 when payload.Length >= 8:
                 var format = BinaryPrimitives.ReadInt32BigEndian(payload[4..]);
                 var media = format == 2 ? "image/png" : "image/jpeg";
-                if (_runningPrompt is { } running && _trackers.TryGetValue(running, out var tracker))
+                var image = payload[8..].ToArray();
+                if (_runningPrompt is { } running)
                 {
-                    tracker.LastActivity = _time.GetTimestamp();
-                    tracker.Report(new ComfyPreviewEvent(running, tracker.CurrentNode, media, payload[8..].ToArray()));
+                    Route(running, t =>
+                    {
+                        t.LastActivity = _time.GetTimestamp();
+                        t.Report(new ComfyPreviewEvent(t.PromptId, t.CurrentNode, media, image));
+                    });
                 }
 
                 break;
@@ -404,9 +421,10 @@ public sealed partial class ComfyClient
                     }
                 }
 
-                if (_runningPrompt is { } textPrompt && _trackers.TryGetValue(textPrompt, out var textTracker))
+                var text = Encoding.UTF8.GetString(body);
+                if (_runningPrompt is { } textPrompt)
                 {
-                    textTracker.Report(new ComfyTextEvent(textPrompt, nodeId, Encoding.UTF8.GetString(body)));
+                    Route(textPrompt, t => t.Report(new ComfyTextEvent(t.PromptId, nodeId, text)));
                 }
 
                 break;
@@ -428,10 +446,16 @@ public sealed partial class ComfyClient
                 }
 
                 var pid = meta?["prompt_id"]?.ToString() ?? _runningPrompt;
-                if (pid is not null && _trackers.TryGetValue(pid, out var metaTracker))
+                var metaNode = meta?["node_id"]?.ToString();
+                var metaMedia = meta?["image_type"]?.ToString() ?? "image/png";
+                var metaImage = payload[(8 + metaLength)..].ToArray();
+                if (pid is not null)
                 {
-                    metaTracker.LastActivity = _time.GetTimestamp();
-                    metaTracker.Report(new ComfyPreviewEvent(pid, meta?["node_id"]?.ToString() ?? metaTracker.CurrentNode, meta?["image_type"]?.ToString() ?? "image/png", payload[(8 + metaLength)..].ToArray()));
+                    Route(pid, t =>
+                    {
+                        t.LastActivity = _time.GetTimestamp();
+                        t.Report(new ComfyPreviewEvent(t.PromptId, metaNode ?? t.CurrentNode, metaMedia, metaImage));
+                    });
                 }
 
                 break;

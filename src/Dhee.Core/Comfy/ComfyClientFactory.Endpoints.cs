@@ -19,6 +19,11 @@ public sealed partial class ComfyClientFactory : IAsyncDisposable
     /// <summary>Gets or sets a hook adjusting each RunPod client's options (polling, timeouts) after the endpoint's settings are applied.</summary>
     public Action<RunPodClientOptions>? ConfigureRunPod { get; set; }
 
+    /// <summary>Tells whether this factory can create clients for an endpoint kind: ComfyUI servers (single or pooled) and RunPod endpoints.</summary>
+    /// <param name="kind">The endpoint kind.</param>
+    /// <returns>Always true.</returns>
+    public bool Supports(EndpointKind kind) => kind is EndpointKind.ComfyUI or EndpointKind.RunPod;
+
     /// <summary>Gets the pool serving an endpoint name, created on first use and kept (with its circuit state) for the factory's lifetime.</summary>
     /// <param name="endpoint">A pool endpoint (<see cref="EndpointDefinition.IsPool"/>).</param>
     /// <returns>The pool.</returns>

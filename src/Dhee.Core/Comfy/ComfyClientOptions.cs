@@ -63,6 +63,9 @@ public sealed class ComfyClientOptions
     /// <summary>Gets or sets how long <c>/object_info</c> stays cached per endpoint. Default 10 minutes.</summary>
     public TimeSpan ObjectInfoCacheDuration { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Gets or sets a value indicating whether the client asks for previews with metadata (binary type 4, which names prompt and node) by sending <c>feature_flags</c> on connect; servers that do not know it keep sending type 1. Default true.</summary>
+    public bool RequestPreviewMetadata { get; set; } = true;
+
     /// <summary>Gets or sets a value indicating whether uploads are named after a hash of their bytes, so the same input is uploaded once per server. Default true.</summary>
     public bool ContentHashUploadNames { get; set; } = true;
 }

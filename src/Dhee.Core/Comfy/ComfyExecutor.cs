@@ -156,6 +156,11 @@ public sealed class ComfyExecutor
             return RunnerResult.Failure($"{who}: {endpointError}");
         }
 
+        if (!_clients.Supports(endpoint.Kind))
+        {
+            return RunnerResult.Failure($"{who}: endpoint '{endpoint.Name}' is a {endpoint.Kind} endpoint ({endpoint.DisplayUrl}), which the configured client factory cannot drive; use a ComfyUI address (http://host:8188) or a factory that supports {endpoint.Kind}");
+        }
+
         // Cache key over everything that affects the output.
         var cache = context.Cache ?? GenerationCache.Disabled;
         var scalars = new JsonObject();

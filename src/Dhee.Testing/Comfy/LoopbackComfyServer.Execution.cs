@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -474,7 +473,7 @@ public sealed partial class LoopbackComfyServer
                     await SendEventAsync(client, "progress", new JsonObject { ["value"] = step, ["max"] = steps, ["prompt_id"] = prompt.Id, ["node"] = id }).ConfigureAwait(false);
                     if (_options.SendPreviews)
                     {
-                        await SendBinaryAsync(client, PreviewFrame(step)).ConfigureAwait(false);
+                        await SendPreviewAsync(client, prompt.Id, id, LoopbackPng.Solid(4, 4, (byte)(step * 10), 128, 64)).ConfigureAwait(false);
                     }
                 }
             }
@@ -564,16 +563,6 @@ public sealed partial class LoopbackComfyServer
         }
 
         return null;
-    }
-
-    private static byte[] PreviewFrame(int step)
-    {
-        var png = LoopbackPng.Solid(4, 4, (byte)(step * 10), 128, 64);
-        var frame = new byte[8 + png.Length];
-        BinaryPrimitives.WriteInt32BigEndian(frame, 1);
-        BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(4), 2);
-        png.CopyTo(frame, 8);
-        return frame;
     }
 
     private static List<string> ExecutionOrder(JsonObject graph, List<string> outputs)

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -66,6 +67,22 @@ public sealed partial class LoopbackComfyServer
                     await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).ConfigureAwait(false);
                     break;
                 }
+
+                if (result.MessageType == WebSocketMessageType.Text && result.EndOfMessage)
+                {
+                    // Newer servers: {"type": "feature_flags", "data": {"supports_preview_metadata": true}} switches previews to type 4.
+                    try
+                    {
+                        var message = JsonNode.Parse(buffer.AsSpan(0, result.Count));
+                        if (message?["type"]?.ToString() == "feature_flags" && message["data"]?["supports_preview_metadata"] is JsonValue flag && flag.GetValueKind() == System.Text.Json.JsonValueKind.True)
+                        {
+                            socket.PreviewMetadata = true;
+                        }
+                    }
+                    catch (System.Text.Json.JsonException)
+                    {
+                    }
+                }
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
@@ -99,7 +116,7 @@ public sealed partial class LoopbackComfyServer
         }
     }
 
-    private async Task SendBinaryAsync(string? clientId, byte[] payload)
+    private async Task SendPreviewAsync(string? clientId, string promptId, string nodeId, byte[] png)
     {
         if (Faults.HeartbeatOnly)
         {
@@ -108,7 +125,33 @@ public sealed partial class LoopbackComfyServer
 
         foreach (var socket in _sockets.Values.Where(s => clientId is null || s.ClientId == clientId))
         {
-            await socket.SendAsync(payload, WebSocketMessageType.Binary).ConfigureAwait(false);
+            byte[] frame;
+            if (socket.PreviewMetadata)
+            {
+                var metadata = Encoding.UTF8.GetBytes(PythonJson.Serialize(new JsonObject
+                {
+                    ["node_id"] = nodeId,
+                    ["prompt_id"] = promptId,
+                    ["display_node_id"] = nodeId,
+                    ["parent_node_id"] = null,
+                    ["real_node_id"] = nodeId,
+                    ["image_type"] = "image/png",
+                }));
+                frame = new byte[8 + metadata.Length + png.Length];
+                BinaryPrimitives.WriteInt32BigEndian(frame, 4);
+                BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(4), metadata.Length);
+                metadata.CopyTo(frame, 8);
+                png.CopyTo(frame, 8 + metadata.Length);
+            }
+            else
+            {
+                frame = new byte[8 + png.Length];
+                BinaryPrimitives.WriteInt32BigEndian(frame, 1);
+                BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(4), 2);
+                png.CopyTo(frame, 8);
+            }
+
+            await socket.SendAsync(frame, WebSocketMessageType.Binary).ConfigureAwait(false);
         }
     }
 

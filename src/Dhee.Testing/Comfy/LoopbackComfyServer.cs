@@ -578,6 +578,8 @@ public sealed partial class LoopbackComfyServer : IAsyncDisposable
 
         public WebSocket Socket { get; } = socket;
 
+        public bool PreviewMetadata { get; set; }
+
         public TaskCompletionSource Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public async Task SendAsync(ReadOnlyMemory<byte> payload, WebSocketMessageType type)

@@ -147,6 +147,28 @@ public sealed class ComfyClientTests
         Assert.Equal("image/png", preview.MediaType);
         Assert.Equal(0x89, preview.Image.Span[0]);
         Assert.Equal(5, a.OfType<ComfyPreviewEvent>().Count());
+        Assert.All(a.OfType<ComfyPreviewEvent>(), p => Assert.Equal("3", p.NodeId));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task RunAsync_PreviewFrames_DecodedWithAndWithoutMetadata(bool metadata)
+    {
+        await using var server = await LoopbackComfyServer.StartAsync(WithModels());
+        await using var client = NewClient(server, o => o.RequestPreviewMetadata = metadata);
+        var events = new ConcurrentQueue<ComfyEvent>();
+        var result = await client.RunAsync(ComfyTestWorkflows.TextToImage(steps: 2), new ComfySubmitOptions { Progress = new SyncProgress(events.Enqueue) });
+        Assert.True(result.IsSuccess, result.Message);
+        var previews = events.OfType<ComfyPreviewEvent>().ToList();
+        Assert.Equal(2, previews.Count);
+        Assert.All(previews, p =>
+        {
+            Assert.Equal("image/png", p.MediaType);
+            Assert.Equal(result.PromptId, p.PromptId);
+            Assert.Equal("3", p.NodeId);
+            Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, p.Image[..4].ToArray());
+        });
     }
 
     [Fact]

@@ -118,8 +118,7 @@ public sealed class ComfyExecutorTests : IDisposable
         Assert.Contains("ENDPOINT_RENDER_FARM_EU", missing.Error!.Message, StringComparison.Ordinal);
 
         var runpod = await runner.RunAsync(ComfyRunnerTestKit.Context(_project.Path, ComfyTtiRunner.Tool, TtiConfig("runpod://abc123"), output: "d.png"));
-        Assert.True(runpod.IsSuccess, runpod.Error?.Message);
-        Assert.Equal("abc123", factory.RequestedEndpoints[^1].RunPodEndpointId);
+        Assert.Contains("RunPod", runpod.Error!.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -73,15 +73,15 @@ internal static class ComfyRunnerInputs
             }
         }
 
-        prompt ??= PromptFromInputs(context, scalars);
+        prompt ??= PromptFromInputs(context);
         return (prompt, scalars, images, null);
     }
 
     /// <summary>
     /// Finds the prompt among upstream values when no input is named <c>prompt</c>: a string field of a JSON object input
-    /// (<c>config.promptField</c>, else <c>prompt</c>, <c>imagePrompt</c>, <c>image_prompt</c>, <c>text</c>), or the only text input.
+    /// (<c>config.promptField</c>, else <c>prompt</c>, <c>imagePrompt</c>, <c>image_prompt</c>, <c>text</c>).
     /// </summary>
-    private static string? PromptFromInputs(RunnerContext context, Dictionary<string, JsonNode?> scalars)
+    private static string? PromptFromInputs(RunnerContext context)
     {
         var fields = ConfigString(context.Config, "promptField") is { } field ? new[] { field } : ["prompt", "imagePrompt", "image_prompt", "text"];
         foreach (var (_, value) in context.Inputs)
@@ -96,13 +96,6 @@ internal static class ComfyRunnerInputs
                     }
                 }
             }
-        }
-
-        var texts = context.Inputs.Where(p => p.Value is TextInputValue).ToList();
-        if (texts.Count == 1)
-        {
-            scalars.Remove(texts[0].Key);
-            return ((TextInputValue)texts[0].Value).Text;
         }
 
         return null;
