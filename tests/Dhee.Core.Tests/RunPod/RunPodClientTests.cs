@@ -30,11 +30,24 @@ public sealed class RunPodClientTests : IDisposable
     [Fact]
     public async Task SubmitAndWait_CompletedJob_ReportsStatusChangesAndTimings()
     {
-        await using var server = await LoopbackRunPodServer.StartAsync(new LoopbackRunPodServerOptions { QueueDelay = TimeSpan.FromMilliseconds(80), ExecutionDelay = TimeSpan.FromMilliseconds(80) });
+        await using var server = await LoopbackRunPodServer.StartAsync();
+        server.Faults.HoldInQueue = true;
+        server.Faults.HangInProgress = true;
         var client = Client(server);
         var job = await client.SubmitAsync(Input());
         var seen = new List<RunPodJobStatus>();
-        var done = await client.WaitAsync(job.Id, new SyncProgress<RunPodJobStatus>(seen.Add));
+
+        // Each state is held until the client has reported it, so no state can be missed on a slow machine.
+        var done = await client.WaitAsync(job.Id, new SyncProgress<RunPodJobStatus>(s =>
+        {
+            seen.Add(s);
+            server.Faults.HoldInQueue = false;
+            if (s.State == RunPodJobState.InProgress)
+            {
+                server.Faults.HangInProgress = false;
+            }
+        }));
+        Assert.Equal(RunPodJobState.InQueue, seen[0].State);
         Assert.Equal(RunPodJobState.Completed, done.State);
         Assert.NotNull(done.DelayTimeMs);
         Assert.NotNull(done.ExecutionTimeMs);

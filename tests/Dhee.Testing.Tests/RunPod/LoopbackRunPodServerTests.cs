@@ -46,12 +46,14 @@ public sealed class LoopbackRunPodServerTests
     [Fact]
     public async Task Run_ThenStatus_GoesThroughLifecycleWithTimesAndBase64Output()
     {
-        await using var server = await LoopbackRunPodServer.StartAsync(new LoopbackRunPodServerOptions { QueueDelay = TimeSpan.FromMilliseconds(100) });
+        await using var server = await LoopbackRunPodServer.StartAsync();
+        server.Faults.HoldInQueue = true;
         using var http = Client(server);
         var accepted = await JsonAsync(await http.PostAsync("run", Body()));
         Assert.Equal("IN_QUEUE", accepted["status"]!.GetValue<string>());
         var id = accepted["id"]!.GetValue<string>();
         Assert.Equal("IN_QUEUE", (await JsonAsync(await http.GetAsync($"status/{id}")))["status"]!.GetValue<string>());
+        server.Faults.HoldInQueue = false;
 
         var done = await PollAsync(http, id, s => s == "COMPLETED");
         Assert.True(done["delayTime"]!.GetValue<long>() >= 0);
