@@ -27,7 +27,7 @@ public sealed class ComfyExecutor
     /// <summary>The reserved input carrying the file-name prefix for save nodes.</summary>
     public const string FilenamePrefixInput = "filenamePrefix";
 
-    private static readonly string[] ModelExtensions = [".safetensors", ".ckpt", ".pt", ".pth", ".bin", ".gguf", ".onnx", ".sft"];
+    internal static readonly string[] ModelExtensions = [".safetensors", ".ckpt", ".pt", ".pth", ".bin", ".gguf", ".onnx", ".sft"];
 
     private readonly IComfyClientFactory _clients;
     private readonly EndpointResolver _endpoints;

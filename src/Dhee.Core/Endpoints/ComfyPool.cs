@@ -13,8 +13,6 @@ namespace Dhee.Endpoints;
 /// </summary>
 public sealed class ComfyPool : IAsyncDisposable
 {
-    private static readonly string[] ModelExtensions = [".safetensors", ".ckpt", ".pt", ".pth", ".bin", ".gguf", ".onnx", ".sft"];
-
     private readonly List<Member> _members;
     private readonly ComfyPoolOptions _options;
     private readonly TimeProvider _time;
@@ -103,7 +101,7 @@ public sealed class ComfyPool : IAsyncDisposable
             {
                 if (inputs[spec.Name] is JsonValue v && v.GetValueKind() == JsonValueKind.String
                     && spec.Options is { } offered
-                    && ModelExtensions.Any(e => v.GetValue<string>().EndsWith(e, StringComparison.OrdinalIgnoreCase))
+                    && ComfyExecutor.ModelExtensions.Any(e => v.GetValue<string>().EndsWith(e, StringComparison.OrdinalIgnoreCase))
                     && !offered.Contains(v.GetValue<string>(), StringComparer.Ordinal))
                 {
                     gaps.Add($"model {v.GetValue<string>()} for {cls}.{spec.Name} (node {nodeId})");
