@@ -46,7 +46,7 @@ public sealed class RunPodComfyClient : IComfyClient
     /// <returns>Never returns.</returns>
     /// <exception cref="RunPodException">Always.</exception>
     public Task<ComfyObjectInfo> GetObjectInfoAsync(bool refresh = false, CancellationToken cancellationToken = default)
-        => Task.FromException<ComfyObjectInfo>(new RunPodException($"RunPod endpoint {_client.Options.EndpointId} does not expose /object_info; UI-format workflows must be exported in API format, and node checks happen on the worker", HttpStatusCode.NotImplemented));
+        => Task.FromException<ComfyObjectInfo>(new RunPodException($"RunPod endpoint {_client.Options.EndpointId} does not expose /object_info; UI-format workflows must be exported in API format, and node checks happen on the worker", HttpStatusCode.MethodNotAllowed));
 
     /// <summary>Stages an image to be sent inline with the next job; the name is derived from the content, so the same bytes get the same name.</summary>
     /// <param name="filePath">The local file.</param>
