@@ -150,7 +150,7 @@ internal static class ComfyCommand
     private static Command CreateRun()
     {
         var workflowArg = new Argument<string>("workflow") { Description = "Workflow JSON (API format, or UI format converted with the server's /object_info)." };
-        var endpoint = new Option<string>("--endpoint") { Description = "The server address; default: $COMFYUI_BASE_URL." };
+        var endpoint = new Option<string>("--endpoint") { Description = "The server address, runpod://<endpoint id> (key from $RUNPOD_API_KEY), or an endpoint name (ENDPOINT_<NAME>, $DHEE_ENDPOINTS_FILE); default: $COMFYUI_BASE_URL." };
         var manifestOption = new Option<string>("--manifest") { Description = "A *.manifest.json mapping named inputs onto nodes." };
         var set = new Option<string[]>("--set") { Description = "A named input, name=value (repeatable): prompt, seed, or any manifest input." };
         var outDir = new Option<string>("--out") { Description = "Folder for the outputs; default: the current folder." };
@@ -159,7 +159,8 @@ internal static class ComfyCommand
         var run = new Command("run", "Run a workflow on a ComfyUI server and download its outputs.") { workflowArg, endpoint, manifestOption, set, outDir, timeout, auth.Token, auth.ApiKey, auth.Headers };
         run.WithExamples(
             "dhee comfy run tti.json --endpoint http://127.0.0.1:8188",
-            "dhee comfy run tti.json --endpoint http://127.0.0.1:8188 --manifest tti.manifest.json --set prompt=\"a red fox\" --set seed=7 --out renders");
+            "dhee comfy run tti.json --endpoint http://127.0.0.1:8188 --manifest tti.manifest.json --set prompt=\"a red fox\" --set seed=7 --out renders",
+            "dhee comfy run tti.json --endpoint runpod://abc123xyz --out renders");
         run.SetHandler(async context =>
         {
             var url = context.GetValue(endpoint) ?? Environment.GetEnvironmentVariable("COMFYUI_BASE_URL");
@@ -204,7 +205,9 @@ internal static class ComfyCommand
             try
             {
                 var seconds = context.GetValue(timeout);
-                var client = NewClient(context, url, auth, seconds is int s ? TimeSpan.FromSeconds(s) : null);
+                var client = ComfyEndpointClients.IsEndpointReference(url)
+                    ? ComfyEndpointClients.Create(url, seconds is int rs ? TimeSpan.FromSeconds(rs) : null)
+                    : NewClient(context, url, auth, seconds is int s ? TimeSpan.FromSeconds(s) : null);
                 await using var clientScope = client.ConfigureAwait(false);
                 if (ComfyWorkflowConverter.IsUiFormat(workflow))
                 {
@@ -229,7 +232,7 @@ internal static class ComfyCommand
                     return context.Fail(mappingError);
                 }
 
-                var progress = new Progress<ComfyEvent>(e =>
+                var progress = new InlineProgress<ComfyEvent>(e =>
                 {
                     if (context.Json)
                     {
@@ -242,6 +245,7 @@ internal static class ComfyCommand
                         ComfyExecutingEvent x => $"running node {x.NodeId}",
                         ComfyNodeProgressEvent p => $"  node {p.NodeId}: {p.Value}/{p.Max}",
                         ComfyCachedNodesEvent c when c.Nodes.Count > 0 => $"cached nodes: {string.Join(", ", c.Nodes)}",
+                        Dhee.RunPod.RunPodJobEvent r => r.Describe(),
                         _ => null,
                     };
                     if (line is not null)
@@ -249,7 +253,8 @@ internal static class ComfyCommand
                         context.Error.WriteLine(line);
                     }
                 });
-                var result = await client.RunAsync(workflow, new ComfySubmitOptions { Progress = progress }, context.CancellationToken).ConfigureAwait(false);
+                var submission = await client.SubmitAsync(workflow, new ComfySubmitOptions { Progress = progress }, context.CancellationToken).ConfigureAwait(false);
+                var result = await client.WaitAsync(submission.PromptId, context.CancellationToken).ConfigureAwait(false);
                 if (!result.IsSuccess)
                 {
                     return context.Fail(result.Message ?? $"the prompt ended {result.Status}");

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Dhee.Comfy;
 
 /// <summary>The default <see cref="IComfyClientFactory"/>: real <see cref="ComfyClient"/>s over HTTP clients from <c>IHttpClientFactory</c> (named <see cref="HttpClientName"/>) or a shared client.</summary>
-public sealed class ComfyClientFactory : IComfyClientFactory
+public sealed partial class ComfyClientFactory : IComfyClientFactory
 {
     /// <summary>The name of the HTTP client requested from <c>IHttpClientFactory</c>.</summary>
     public const string HttpClientName = "Dhee.Comfy";
@@ -32,6 +32,11 @@ public sealed class ComfyClientFactory : IComfyClientFactory
     public IComfyClient Create(ResolvedEndpoint endpoint)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
+        if (TryCreateSpecial(endpoint) is { } special)
+        {
+            return special;
+        }
+
         if (endpoint.Kind != EndpointKind.ComfyUI)
         {
             throw new NotSupportedException($"endpoint '{endpoint.Name}' ({endpoint.DisplayUrl}) is a {endpoint.Kind} endpoint; ComfyClientFactory creates clients for ComfyUI servers only");

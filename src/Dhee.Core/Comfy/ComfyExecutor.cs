@@ -27,7 +27,7 @@ public sealed class ComfyExecutor
     /// <summary>The reserved input carrying the file-name prefix for save nodes.</summary>
     public const string FilenamePrefixInput = "filenamePrefix";
 
-    private static readonly string[] ModelExtensions = [".safetensors", ".ckpt", ".pt", ".pth", ".bin", ".gguf", ".onnx", ".sft"];
+    internal static readonly string[] ModelExtensions = [".safetensors", ".ckpt", ".pt", ".pth", ".bin", ".gguf", ".onnx", ".sft"];
 
     private readonly IComfyClientFactory _clients;
     private readonly EndpointResolver _endpoints;
@@ -260,7 +260,7 @@ public sealed class ComfyExecutor
         var def = endpoint.Definition;
         var isUi = ComfyWorkflowConverter.IsUiFormat(workflow);
         ComfyObjectInfo? info = null;
-        if (request.ValidateBeforeSubmit || isUi || def.ClassSwaps.Count > 0)
+        if (isUi || (endpoint.Kind == EndpointKind.ComfyUI && (request.ValidateBeforeSubmit || def.ClassSwaps.Count > 0)))
         {
             try
             {
@@ -418,6 +418,9 @@ public sealed class ComfyExecutor
                 case ComfyQueuedEvent q:
                     context.ReportProgress(0, $"queued at position {q.Position}");
                     break;
+                case RunPod.RunPodJobEvent r:
+                    context.ReportProgress(r.State == RunPod.RunPodJobState.InProgress ? 0.1 : 0, r.Describe());
+                    break;
             }
         });
         var submitted = time.GetTimestamp();
@@ -433,7 +436,7 @@ public sealed class ComfyExecutor
         var candidates = result.PrimaryFiles;
         if (candidates.Count == 0)
         {
-            return RunnerResult.Failure($"{who}: ComfyUI at {endpoint.DisplayUrl} finished prompt {result.PromptId} but returned no output files; does the workflow end in a save node?");
+            return RunnerResult.Failure($"{who}: ComfyUI at {endpoint.DisplayUrl} finished prompt {result.PromptId} but returned no output files; {result.Message ?? "does the workflow end in a save node?"}");
         }
 
         var wantedExt = Path.GetExtension(outputFull).ToLowerInvariant();

@@ -24,6 +24,24 @@ public sealed class EndpointDefinition
     /// <summary>Gets or sets the overall limit on one workflow run on this endpoint; null keeps the client default.</summary>
     public TimeSpan? Timeout { get; set; }
 
+    /// <summary>Gets further ComfyUI addresses serving the same name: with any, the endpoint is a pool (<see cref="Url"/> is its first member) and each workflow goes to the healthy, capable instance with the shortest queue.</summary>
+    public IList<string> PoolUrls { get; } = [];
+
+    /// <summary>Gets or sets, for RunPod endpoints, the environment variable holding the API key. Default <c>RUNPOD_API_KEY</c>. The key itself is never logged.</summary>
+    public string? CredentialEnv { get; set; }
+
+    /// <summary>Gets or sets, for RunPod endpoints, the API base replacing <c>https://api.runpod.ai/v2</c> (tests, proxies); the <c>RUNPOD_API_BASE</c> environment variable sets it too.</summary>
+    public Uri? ApiBase { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether RunPod jobs use <c>/runsync</c> (20 MB body limit) instead of <c>/run</c> (10 MB).</summary>
+    public bool UseRunSync { get; set; }
+
+    /// <summary>Gets or sets how many workflows may run on this endpoint at once; fed to the walker as the limit of resource key <c>endpoint:&lt;name&gt;</c>. Null: no limit.</summary>
+    public int? MaxConcurrency { get; set; }
+
+    /// <summary>Gets a value indicating whether this endpoint is a pool of several ComfyUI servers.</summary>
+    public bool IsPool => Kind == EndpointKind.ComfyUI && PoolUrls.Count > 0;
+
     /// <summary>Gets the kind, from the address scheme.</summary>
     public EndpointKind Kind => Url.StartsWith("runpod://", StringComparison.OrdinalIgnoreCase) ? EndpointKind.RunPod : EndpointKind.ComfyUI;
 }

@@ -11,4 +11,9 @@ public sealed class EndpointOptions
 
     /// <summary>Gets or sets the endpoint (a name or an address) used when a node names none.</summary>
     public string? DefaultEndpoint { get; set; }
+
+    /// <summary>Gets the per-endpoint concurrency limits as walker resource limits (<c>endpoint:&lt;name&gt;</c> → limit), for <c>WalkOptions.ResourceConcurrency</c>.</summary>
+    /// <returns>The limits of endpoints that set <see cref="EndpointDefinition.MaxConcurrency"/>.</returns>
+    public IReadOnlyDictionary<string, int> GetResourceConcurrency()
+        => Endpoints.Where(p => p.Value.MaxConcurrency is > 0).ToDictionary(p => "endpoint:" + p.Key, p => p.Value.MaxConcurrency!.Value, StringComparer.Ordinal);
 }

@@ -5,6 +5,12 @@ namespace Dhee.Endpoints;
 /// <summary>Resolves endpoint names used by nodes: configured endpoints first, then <c>ENDPOINT_&lt;NAME&gt;</c> environment variables, then plain addresses. Every name is honoured separately.</summary>
 public sealed class EndpointResolver
 {
+    /// <summary>The environment variable holding the RunPod API key when an endpoint names no other (<see cref="EndpointDefinition.CredentialEnv"/>).</summary>
+    public const string RunPodKeyVariable = "RUNPOD_API_KEY";
+
+    /// <summary>The environment variable that replaces the RunPod API base (<c>https://api.runpod.ai/v2</c>) for tests and proxies.</summary>
+    public const string RunPodApiBaseVariable = "RUNPOD_API_BASE";
+
     private readonly EndpointOptions _options;
     private readonly Func<string, string?> _environment;
 
@@ -13,9 +19,12 @@ public sealed class EndpointResolver
     /// <param name="environment">Reads environment variables; defaults to the process environment.</param>
     public EndpointResolver(EndpointOptions? options = null, Func<string, string?>? environment = null)
     {
-        _options = options ?? new EndpointOptions();
         _environment = environment ?? Environment.GetEnvironmentVariable;
+        _options = options ?? (_environment(EndpointsFile.Variable) is { Length: > 0 } file ? EndpointsFile.Load(file, _environment) : new EndpointOptions());
     }
+
+    /// <summary>Gets the endpoint options in use (from the constructor, or the file named by <c>DHEE_ENDPOINTS_FILE</c>).</summary>
+    public EndpointOptions Options => _options;
 
     /// <summary>Gets the environment variable that holds the address of a named endpoint: <c>ENDPOINT_</c> + the name upper-cased with dots and dashes as underscores.</summary>
     /// <param name="name">The endpoint name, for example <c>gpu.a100</c>.</param>
@@ -46,7 +55,7 @@ public sealed class EndpointResolver
             var fallback = _environment(EndpointOptions.DefaultUrlVariable);
             if (!string.IsNullOrWhiteSpace(fallback))
             {
-                return TryAddress(fallback.Trim(), "default", $"env:{EndpointOptions.DefaultUrlVariable}", out endpoint, out error);
+                return TryAddress(fallback.Trim(), "default", $"env:{EndpointOptions.DefaultUrlVariable}", out endpoint, out error) && Complete(endpoint, out error);
             }
 
             error = $"no endpoint given: set the node's config \"endpoint\" (a name or an address), a default endpoint in the options, or the {EndpointOptions.DefaultUrlVariable} environment variable";
@@ -56,7 +65,7 @@ public sealed class EndpointResolver
         var key = nameOrUrl.Trim();
         if (key.Contains("://", StringComparison.Ordinal))
         {
-            return TryAddress(key, key, "address", out endpoint, out error);
+            return TryAddress(key, key, "address", out endpoint, out error) && Complete(endpoint, out error);
         }
 
         if (_options.Endpoints.TryGetValue(key, out var configured))
@@ -68,7 +77,7 @@ public sealed class EndpointResolver
             }
 
             endpoint = new ResolvedEndpoint(key, configured, "options");
-            return TryCheck(endpoint, out error);
+            return TryCheck(endpoint, out error) && Complete(endpoint, out error);
         }
 
         var variable = VariableFor(key);
@@ -97,7 +106,7 @@ public sealed class EndpointResolver
             endpoint.Definition.ApiKey = apiKey;
         }
 
-        return true;
+        return Complete(endpoint, out error);
     }
 
     /// <summary>Resolves a name or address, throwing when it cannot.</summary>
@@ -109,8 +118,45 @@ public sealed class EndpointResolver
 
     private static bool TryAddress(string url, string name, string source, [NotNullWhen(true)] out ResolvedEndpoint? endpoint, [NotNullWhen(false)] out string? error)
     {
-        endpoint = new ResolvedEndpoint(name, new EndpointDefinition { Url = url }, source);
+        // "http://a:8188,http://b:8188" names a pool.
+        var parts = url.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var definition = new EndpointDefinition { Url = parts.Length > 0 ? parts[0] : url };
+        foreach (var more in parts.Skip(1))
+        {
+            definition.PoolUrls.Add(more);
+        }
+
+        endpoint = new ResolvedEndpoint(name, definition, source);
         return TryCheck(endpoint, out error);
+    }
+
+    // Fills RunPod settings that come from the environment: the API key (from the variable the endpoint names) and the API base.
+    private bool Complete(ResolvedEndpoint endpoint, [NotNullWhen(false)] out string? error)
+    {
+        error = null;
+        var def = endpoint.Definition;
+        if (endpoint.Kind != EndpointKind.RunPod)
+        {
+            return true;
+        }
+
+        if (string.IsNullOrEmpty(def.BearerToken) && _environment(def.CredentialEnv ?? RunPodKeyVariable) is { Length: > 0 } key)
+        {
+            def.BearerToken = key;
+        }
+
+        if (def.ApiBase is null && _environment(RunPodApiBaseVariable) is { Length: > 0 } apiBase)
+        {
+            if (!Uri.TryCreate(apiBase.Trim(), UriKind.Absolute, out var uri))
+            {
+                error = $"{RunPodApiBaseVariable} is '{apiBase}', which is not an absolute URL; use for example https://api.runpod.ai/v2";
+                return false;
+            }
+
+            def.ApiBase = uri;
+        }
+
+        return true;
     }
 
     private static bool TryCheck(ResolvedEndpoint endpoint, [NotNullWhen(false)] out string? error)
@@ -128,10 +174,13 @@ public sealed class EndpointResolver
             return true;
         }
 
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "ws" or "wss"))
+        foreach (var member in endpoint.Definition.PoolUrls.Prepend(url))
         {
-            error = $"'{url}' is not a valid endpoint address: use http(s)://host:port, ws(s)://host:port or runpod://<endpoint id>";
-            return false;
+            if (!Uri.TryCreate(member, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "ws" or "wss"))
+            {
+                error = $"'{member}' is not a valid endpoint address: use http(s)://host:port, ws(s)://host:port or runpod://<endpoint id> (a pool lists ComfyUI addresses separated by commas)";
+                return false;
+            }
         }
 
         return true;

@@ -74,33 +74,9 @@ public sealed class LoopbackComfyFaults
 
     internal bool TryTakeFailure(string method, string path, out LoopbackFailureKind kind)
     {
-        kind = default;
-        if (_failures.IsEmpty)
-        {
-            return false;
-        }
-
-        lock (_failures)
-        {
-            var items = _failures.ToArray();
-            var index = Array.FindIndex(items, f => (f.Method == "*" || string.Equals(f.Method, method, StringComparison.OrdinalIgnoreCase))
-                && (path == f.Path || path.StartsWith(f.Path + "/", StringComparison.Ordinal)));
-            if (index < 0)
-            {
-                return false;
-            }
-
-            kind = items[index].Kind;
-            _failures.Clear();
-            for (var i = 0; i < items.Length; i++)
-            {
-                if (i != index)
-                {
-                    _failures.Enqueue(items[i]);
-                }
-            }
-
-            return true;
-        }
+        var taken = LoopbackQueue.TryTakeFirst(_failures, f => (f.Method == "*" || string.Equals(f.Method, method, StringComparison.OrdinalIgnoreCase))
+            && (path == f.Path || path.StartsWith(f.Path + "/", StringComparison.Ordinal)), out var failure);
+        kind = failure.Kind;
+        return taken;
     }
 }

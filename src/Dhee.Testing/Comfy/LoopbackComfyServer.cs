@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -7,11 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Dhee.Testing.Comfy;
 
@@ -102,21 +97,13 @@ public sealed partial class LoopbackComfyServer : IAsyncDisposable
     public static async Task<LoopbackComfyServer> StartAsync(LoopbackComfyServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new LoopbackComfyServerOptions();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k =>
-        {
-            k.Listen(IPAddress.Loopback, 0);
-            k.Limits.MaxRequestBodySize = 100L * 1024 * 1024;
-        });
-        var app = builder.Build();
+        var app = LoopbackHost.Build(100L * 1024 * 1024);
         var server = new LoopbackComfyServer(app, options);
         app.UseWebSockets();
         app.Run(server.HandleAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var prefix = NormalizePrefix(options.PathPrefix);
-        server.BaseUri = new Uri(address.TrimEnd('/') + prefix + "/");
+        server.BaseUri = new Uri(LoopbackHost.RootOf(app) + prefix + "/");
         server._worker = Task.Run(server.WorkerLoopAsync, CancellationToken.None);
         server._heartbeat = Task.Run(server.HeartbeatLoopAsync, CancellationToken.None);
         return server;

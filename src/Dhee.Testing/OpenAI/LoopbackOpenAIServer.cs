@@ -3,12 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Dhee.Testing.OpenAI;
 
@@ -39,15 +34,11 @@ public sealed class LoopbackOpenAIServer : IAsyncDisposable
     /// <returns>The running server.</returns>
     public static async Task<LoopbackOpenAIServer> StartAsync(CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
-        var app = builder.Build();
+        var app = LoopbackHost.Build();
         var server = new LoopbackOpenAIServer(app);
         app.MapPost("/v1/chat/completions", server.HandleAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseUri = new Uri(address.TrimEnd('/') + "/v1");
+        server.BaseUri = new Uri(LoopbackHost.RootOf(app) + "/v1");
         return server;
     }
 

@@ -27,7 +27,7 @@ public sealed class ComfyClientFactoryTests
 
         Assert.Contains(handler.Paths, p => p.EndsWith("/prompt", StringComparison.Ordinal));
         Assert.Contains(handler.Paths, p => p.Contains("/history/", StringComparison.Ordinal));
-        Assert.Throws<NotSupportedException>(() => factory.Create(new ResolvedEndpoint("rp", new EndpointDefinition { Url = "runpod://x" }, "options")));
+        Assert.IsType<Dhee.RunPod.RunPodComfyClient>(new ComfyClientFactory().Create(new ResolvedEndpoint("rp", new EndpointDefinition { Url = "runpod://x" }, "options")));
     }
 
     [Fact]

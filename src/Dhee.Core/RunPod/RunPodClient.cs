@@ -1,0 +1,455 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dhee.Utils;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dhee.RunPod;
+
+/// <summary>
+/// A client for one RunPod serverless endpoint: <c>/run</c> and <c>/status</c> polling with a backoff that starts fast and
+/// grows, <c>/runsync</c>, <c>/cancel</c> on cancellation and on its own deadline, <c>/retry</c>, <c>/health</c>, 429s waited out
+/// per <c>Retry-After</c> within a budget, and outputs saved to disk streamed and atomically. The API key is sent only to the
+/// RunPod API (never to output URLs) and never logged.
+/// </summary>
+public sealed class RunPodClient
+{
+    private readonly HttpClient _http;
+    private readonly RunPodClientOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Uri _base;
+
+    /// <summary>Initializes a new instance of the <see cref="RunPodClient"/> class.</summary>
+    /// <param name="httpClient">The HTTP client (for example from <c>IHttpClientFactory</c>); its base address and default headers are not used.</param>
+    /// <param name="options">The endpoint, key and timing settings.</param>
+    /// <param name="logger">A logger (the key is never logged).</param>
+    /// <param name="timeProvider">The clock.</param>
+    public RunPodClient(HttpClient httpClient, RunPodClientOptions options, ILogger? logger = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(httpClient);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.EndpointId);
+        _http = httpClient;
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+        _base = new Uri(options.ApiBase.ToString().TrimEnd('/') + "/" + Uri.EscapeDataString(options.EndpointId.Trim()) + "/");
+    }
+
+    /// <summary>Gets the endpoint base, for example <c>https://api.runpod.ai/v2/abc123/</c>.</summary>
+    public Uri EndpointBase => _base;
+
+    /// <summary>Gets the options.</summary>
+    public RunPodClientOptions Options => _options;
+
+    /// <summary>Queues a job (<c>POST /run</c>).</summary>
+    /// <param name="input">The handler input (sent as <c>{"input": …}</c>).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The job (usually <c>IN_QUEUE</c>).</returns>
+    /// <exception cref="RunPodException">Refused (key, size), rate-limited past the budget, or unreachable.</exception>
+    public Task<RunPodJobStatus> SubmitAsync(JsonObject input, CancellationToken cancellationToken = default)
+        => PostJobAsync("run", input, RunPodClientOptions.RunBodyLimit, cancellationToken);
+
+    /// <summary>Runs a job and waits for it on the server side (<c>POST /runsync?wait=</c>); when it does not finish in time the answer is still <c>IN_QUEUE</c>/<c>IN_PROGRESS</c> and <see cref="WaitAsync"/> continues.</summary>
+    /// <param name="input">The handler input.</param>
+    /// <param name="wait">How long the server holds the request (1–300 s); null uses <see cref="RunPodClientOptions.RunSyncWait"/>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The job status.</returns>
+    public Task<RunPodJobStatus> RunSyncAsync(JsonObject input, TimeSpan? wait = null, CancellationToken cancellationToken = default)
+    {
+        var ms = (long)Math.Clamp((wait ?? _options.RunSyncWait).TotalMilliseconds, 1000, 300_000);
+        return PostJobAsync("runsync?wait=" + ms.ToString(CultureInfo.InvariantCulture), input, RunPodClientOptions.RunSyncBodyLimit, cancellationToken);
+    }
+
+    /// <summary>Reads a job's status (<c>GET /status/{id}</c>).</summary>
+    /// <param name="jobId">The job.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The status.</returns>
+    public async Task<RunPodJobStatus> GetStatusAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
+        var body = await SendAsync(HttpMethod.Get, "status/" + Uri.EscapeDataString(jobId), null, cancellationToken).ConfigureAwait(false);
+        return RunPodJobStatus.FromJson(body, jobId);
+    }
+
+    /// <summary>Cancels a job (<c>POST /cancel/{id}</c>).</summary>
+    /// <param name="jobId">The job.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The status after the cancel.</returns>
+    public async Task<RunPodJobStatus> CancelAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
+        var body = await SendAsync(HttpMethod.Post, "cancel/" + Uri.EscapeDataString(jobId), null, cancellationToken).ConfigureAwait(false);
+        _logger.LogInformation("RunPod endpoint {Endpoint}: cancelled job {Job}", _options.EndpointId, jobId);
+        return RunPodJobStatus.FromJson(body, jobId);
+    }
+
+    /// <summary>Requeues a failed, timed-out or cancelled job with its original input (<c>POST /retry/{id}</c>).</summary>
+    /// <param name="jobId">The job.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The status (usually <c>IN_QUEUE</c>).</returns>
+    public async Task<RunPodJobStatus> RetryAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
+        var body = await SendAsync(HttpMethod.Post, "retry/" + Uri.EscapeDataString(jobId), null, cancellationToken).ConfigureAwait(false);
+        return RunPodJobStatus.FromJson(body, jobId);
+    }
+
+    /// <summary>Reads the endpoint's health (<c>GET /health</c>).</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>Job and worker counts.</returns>
+    public async Task<RunPodHealth> GetHealthAsync(CancellationToken cancellationToken = default)
+    {
+        var body = await SendAsync(HttpMethod.Get, "health", null, cancellationToken).ConfigureAwait(false);
+        static long N(JsonNode? n) => n is JsonValue v && v.TryGetValue<double>(out var d) ? (long)d : 0;
+        var jobs = body["jobs"];
+        var workers = body["workers"];
+        return new RunPodHealth(N(jobs?["inQueue"]), N(jobs?["inProgress"]), N(jobs?["completed"]), N(jobs?["failed"]), N(workers?["idle"]), N(workers?["running"]), body);
+    }
+
+    /// <summary>
+    /// Polls a job until it is final: the first poll comes after <see cref="RunPodClientOptions.PollInitialDelay"/>, the delay
+    /// grows while nothing changes and restarts fast on every change. On cancellation the job is cancelled on RunPod and the
+    /// <see cref="OperationCanceledException"/> propagates; when <see cref="RunPodClientOptions.Timeout"/> passes the job is cancelled
+    /// and returned as <see cref="RunPodJobState.TimedOut"/> with <see cref="RunPodJobStatus.ClientDeadlinePassed"/>.
+    /// </summary>
+    /// <param name="jobId">The job.</param>
+    /// <param name="progress">Receives every status change and timing update.</param>
+    /// <param name="last">A status already known (for example from <c>/runsync</c>).</param>
+    /// <param name="cancellationToken">Cancels the wait and the job.</param>
+    /// <returns>The final status.</returns>
+    public async Task<RunPodJobStatus> WaitAsync(string jobId, IProgress<RunPodJobStatus>? progress = null, RunPodJobStatus? last = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
+        var started = _time.GetTimestamp();
+        var delay = _options.PollInitialDelay;
+        var failures = 0;
+        if (last is not null)
+        {
+            progress?.Report(last);
+            if (last.IsTerminal)
+            {
+                return last;
+            }
+        }
+
+        try
+        {
+            while (true)
+            {
+                var remaining = _options.Timeout - _time.GetElapsedTime(started);
+                if (remaining <= TimeSpan.Zero)
+                {
+                    return await GiveUpAsync(jobId, last).ConfigureAwait(false);
+                }
+
+                await Task.Delay(delay < remaining ? delay : remaining, _time, cancellationToken).ConfigureAwait(false);
+                RunPodJobStatus status;
+                try
+                {
+                    status = await GetStatusAsync(jobId, cancellationToken).ConfigureAwait(false);
+                    failures = 0;
+                }
+                catch (RunPodException ex) when (IsTransient(ex.StatusCode) && ++failures < Math.Max(1, _options.MaxPollFailures))
+                {
+                    _logger.LogWarning("RunPod endpoint {Endpoint}: polling job {Job} failed ({Reason}); trying again", _options.EndpointId, jobId, ex.Message);
+                    delay = Grow(delay);
+                    continue;
+                }
+
+                var changed = last is null || status.State != last.State;
+                if (changed || status.DelayTimeMs != last!.DelayTimeMs || status.ExecutionTimeMs != last.ExecutionTimeMs)
+                {
+                    progress?.Report(status);
+                }
+
+                if (changed)
+                {
+                    _logger.LogDebug("RunPod endpoint {Endpoint}: job {Job} is {Status}", _options.EndpointId, jobId, status.RawStatus);
+                }
+
+                last = status;
+                if (status.IsTerminal)
+                {
+                    return status;
+                }
+
+                delay = changed ? _options.PollInitialDelay : Grow(delay);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await CancelQuietlyAsync(jobId).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Writes one output file to disk: base64 is decoded in chunks, URLs are downloaded streamed (without the RunPod key); a temporary file is renamed into place, so no partial file is ever left.</summary>
+    /// <param name="item">The output.</param>
+    /// <param name="destinationPath">Where to write it.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The number of bytes written.</returns>
+    public async Task<long> SaveOutputAsync(RunPodOutputItem item, string destinationPath, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentException.ThrowIfNullOrWhiteSpace(destinationPath);
+        var full = Path.GetFullPath(destinationPath);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = AtomicFile.TempPathFor(full);
+        try
+        {
+            long written;
+            var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+            await using (output.ConfigureAwait(false))
+            {
+                written = item.IsUrl
+                    ? await DownloadAsync(item, output, cancellationToken).ConfigureAwait(false)
+                    : await DecodeAsync(item, output, cancellationToken).ConfigureAwait(false);
+                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (written == 0)
+            {
+                throw new RunPodException($"RunPod endpoint {_options.EndpointId} returned an empty output {item.Filename}");
+            }
+
+            File.Move(temp, full, overwrite: true);
+            return written;
+        }
+        finally
+        {
+            AtomicFile.TryDelete(temp);
+        }
+    }
+
+    internal static bool IsTransient(HttpStatusCode? status) => status is null || (int)status >= 500 || status == HttpStatusCode.TooManyRequests;
+
+    private static async Task<long> DecodeAsync(RunPodOutputItem item, Stream output, CancellationToken ct)
+    {
+        const int CharsPerChunk = 64 * 1024;
+        var data = item.Data.AsMemory();
+        var buffer = ArrayPool<byte>.Shared.Rent((CharsPerChunk / 4 * 3) + 3);
+        try
+        {
+            long total = 0;
+            for (var offset = 0; offset < data.Length; offset += CharsPerChunk)
+            {
+                var chunk = data.Slice(offset, Math.Min(CharsPerChunk, data.Length - offset));
+                if (!Convert.TryFromBase64Chars(chunk.Span, buffer, out var bytes))
+                {
+                    throw new RunPodException($"output {item.Filename} is not valid base64 (at character {offset}); the worker's answer is corrupt");
+                }
+
+                await output.WriteAsync(buffer.AsMemory(0, bytes), ct).ConfigureAwait(false);
+                total += bytes;
+            }
+
+            return total;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task<long> DownloadAsync(RunPodOutputItem item, Stream output, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, item.Data);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new RunPodException($"could not download output {item.Filename} from {Redact(item.Data)}: {ex.Message}", null, ex);
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new RunPodException($"downloading output {item.Filename} from {Redact(item.Data)} answered {(int)response.StatusCode}; S3 links expire, so rerun the job or raise the bucket's link lifetime", response.StatusCode);
+            }
+
+            var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
+            {
+                var before = output.Position;
+                await body.CopyToAsync(output, 256 * 1024, ct).ConfigureAwait(false);
+                var written = output.Position - before;
+                if (response.Content.Headers.ContentLength is long expected && expected != written)
+                {
+                    throw new RunPodException($"output {item.Filename} arrived short: {written} of {expected} bytes");
+                }
+
+                return written;
+            }
+        }
+    }
+
+    private static string Redact(string url) => Uri.TryCreate(url, UriKind.Absolute, out var u) ? u.GetLeftPart(UriPartial.Path) : "the output URL";
+
+    private TimeSpan Grow(TimeSpan delay)
+    {
+        var next = TimeSpan.FromTicks((long)(delay.Ticks * Math.Max(1.0, _options.PollGrowth)));
+        return next > _options.PollMaxDelay ? _options.PollMaxDelay : next;
+    }
+
+    private async Task<RunPodJobStatus> GiveUpAsync(string jobId, RunPodJobStatus? last)
+    {
+        _logger.LogWarning("RunPod endpoint {Endpoint}: job {Job} did not finish within {Timeout}; cancelling it", _options.EndpointId, jobId, _options.Timeout);
+        await CancelQuietlyAsync(jobId).ConfigureAwait(false);
+        return new RunPodJobStatus(jobId, RunPodJobState.TimedOut, "TIMED_OUT", last?.DelayTimeMs, last?.ExecutionTimeMs, null, $"no result within this client's deadline of {_options.Timeout.TotalSeconds:0.#} s (last status {last?.RawStatus ?? "unknown"}); the job was cancelled")
+        {
+            ClientDeadlinePassed = true,
+        };
+    }
+
+    private async Task CancelQuietlyAsync(string jobId)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await CancelAsync(jobId, cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RunPodException or OperationCanceledException or HttpRequestException)
+        {
+            _logger.LogWarning("RunPod endpoint {Endpoint}: could not cancel job {Job}: {Reason}", _options.EndpointId, jobId, ex.Message);
+        }
+    }
+
+    private async Task<RunPodJobStatus> PostJobAsync(string route, JsonObject input, long limit, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var bytes = Encoding.UTF8.GetBytes(new JsonObject { ["input"] = input.DeepClone() }.ToJsonString());
+        if (bytes.LongLength > limit)
+        {
+            throw new RunPodException($"the request to RunPod endpoint {_options.EndpointId} is {Megabytes(bytes.LongLength)}, over the {Megabytes(limit)} limit of /{route.Split('?')[0]}; send smaller inputs (resize or compress images) or use a local ComfyUI endpoint", HttpStatusCode.RequestEntityTooLarge);
+        }
+
+        var body = await SendAsync(HttpMethod.Post, route, bytes, ct).ConfigureAwait(false);
+        var status = RunPodJobStatus.FromJson(body, string.Empty);
+        if (string.IsNullOrEmpty(status.Id))
+        {
+            throw new RunPodException($"RunPod endpoint {_options.EndpointId} accepted the job but answered without an id: {Snippet(body.ToJsonString())}");
+        }
+
+        _logger.LogInformation("RunPod endpoint {Endpoint}: job {Job} submitted ({Status})", _options.EndpointId, status.Id, status.RawStatus);
+        return status;
+    }
+
+    internal static string Megabytes(long bytes) => (bytes / (1024.0 * 1024.0)).ToString("0.##", CultureInfo.InvariantCulture) + " MB";
+
+    private async Task<JsonObject> SendAsync(HttpMethod method, string route, byte[]? body, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(_options.ApiKey))
+        {
+            throw new RunPodException($"RunPod endpoint {_options.EndpointId} needs an API key: set the environment variable {_options.CredentialVariable} (or the one named by the endpoint's credentialEnv)", HttpStatusCode.Unauthorized);
+        }
+
+        var display = route.Split('?')[0];
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(method, new Uri(_base, route));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.ApiKey);
+            foreach (var (name, value) in _options.Headers)
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+
+            if (body is not null)
+            {
+                request.Content = new ByteArrayContent(body);
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            }
+
+            HttpResponseMessage response;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(_options.RequestTimeout);
+            try
+            {
+                response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
+            {
+                throw new RunPodException($"RunPod endpoint {_options.EndpointId} did not answer {method} /{display} within {_options.RequestTimeout.TotalSeconds:0.#} s", null, ex);
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new RunPodException($"RunPod endpoint {_options.EndpointId} could not be reached at {_base}: {ex.Message}", null, ex);
+            }
+
+            using (response)
+            {
+                var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+                if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    if (attempt >= _options.MaxRateLimitRetries)
+                    {
+                        throw new RunPodException($"RunPod endpoint {_options.EndpointId} kept answering 429 (rate limited) to {method} /{display} after {attempt + 1} attempts; lower the concurrency for this endpoint", response.StatusCode);
+                    }
+
+                    var wait = RetryAfter(response, attempt);
+                    _logger.LogWarning("RunPod endpoint {Endpoint}: 429 on {Route}; waiting {Delay} ms", _options.EndpointId, display, (long)wait.TotalMilliseconds);
+                    await Task.Delay(wait, _time, ct).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (!response.IsSuccessStatusCode)
+                {
+                    var hint = response.StatusCode switch
+                    {
+                        HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => $"; check the API key in {_options.CredentialVariable}",
+                        HttpStatusCode.NotFound when display.StartsWith("status", StringComparison.Ordinal) => "; the job is unknown or expired (RunPod keeps /run results 30 minutes, /runsync results 1 minute)",
+                        HttpStatusCode.NotFound => "; check the endpoint id",
+                        HttpStatusCode.RequestEntityTooLarge => "; send smaller inputs",
+                        _ => string.Empty,
+                    };
+                    throw new RunPodException($"RunPod endpoint {_options.EndpointId} answered {(int)response.StatusCode} to {method} /{display}: {Snippet(text)}{hint}", response.StatusCode);
+                }
+
+                try
+                {
+                    return JsonNode.Parse(text) as JsonObject ?? throw new JsonException("not an object");
+                }
+                catch (JsonException ex)
+                {
+                    throw new RunPodException($"RunPod endpoint {_options.EndpointId} answered {method} /{display} with invalid JSON: {Snippet(text)}", response.StatusCode, ex);
+                }
+            }
+        }
+    }
+
+    private TimeSpan RetryAfter(HttpResponseMessage response, int attempt)
+    {
+        TimeSpan wait;
+        if (response.Headers.RetryAfter?.Delta is TimeSpan delta)
+        {
+            wait = delta;
+        }
+        else if (response.Headers.RetryAfter?.Date is DateTimeOffset date)
+        {
+            wait = date - _time.GetUtcNow();
+        }
+        else
+        {
+            wait = TimeSpan.FromMilliseconds(500 * Math.Pow(2, attempt));
+        }
+
+        if (wait < TimeSpan.Zero)
+        {
+            wait = TimeSpan.Zero;
+        }
+
+        return wait > _options.MaxRetryAfter ? _options.MaxRetryAfter : wait;
+    }
+
+    private static string Snippet(string text) => text.Length <= 300 ? text : text[..300] + "…";
+}

@@ -1,0 +1,219 @@
+using System.Text.Json.Nodes;
+using Dhee.Comfy;
+using Dhee.Comfy.Runners;
+using Dhee.Endpoints;
+using Dhee.Runners;
+using Dhee.Testing;
+using Dhee.Testing.Comfy;
+using Dhee.Tests.Comfy;
+
+namespace Dhee.Tests.Endpoints;
+
+public sealed class ComfyPoolTests : IDisposable
+{
+    private readonly TestProjectDirectory _dir = new("comfy-pool");
+
+    public void Dispose() => _dir.Dispose();
+
+    private static JsonObject InvertWorkflow() => (JsonObject)JsonNode.Parse("""
+        {"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}},
+         "2": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0]}},
+         "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "pool"}}}
+        """)!;
+
+    private static LoopbackComfyServerOptions Without(string cls)
+    {
+        var info = LoopbackObjectInfo.Load();
+        info.Remove(cls);
+        return new LoopbackComfyServerOptions { ObjectInfo = info };
+    }
+
+    private static void Fast(ComfyClientOptions o)
+    {
+        o.ReconnectBudget = 1;
+        o.ReconnectBaseDelay = TimeSpan.FromMilliseconds(20);
+        o.TransientRetries = 1;
+        o.RetryBaseDelay = TimeSpan.FromMilliseconds(10);
+        o.InactivityTimeout = TimeSpan.FromMilliseconds(500);
+        o.PollInterval = TimeSpan.FromMilliseconds(100);
+        o.ConnectTimeout = TimeSpan.FromSeconds(1);
+        o.RequestTimeout = TimeSpan.FromSeconds(2);
+        o.OverallTimeout = TimeSpan.FromSeconds(60);
+    }
+
+    private async Task<RunnerResult> RunAsync(ComfyClientFactory factory, string endpointValue, string project)
+    {
+        var runner = new ComfyWorkflowRunner(new ComfyExecutor(factory, new EndpointResolver(null, n => n == "ENDPOINT_FARM" ? endpointValue : null)));
+        var config = new JsonObject { ["workflow"] = null, ["workflowPath"] = "wf.json", ["endpoint"] = "farm" };
+        var bundle = Path.Combine(_dir.Path, "bundle");
+        Directory.CreateDirectory(bundle);
+        await File.WriteAllTextAsync(Path.Combine(bundle, "wf.json"), InvertWorkflow().ToJsonString());
+        return await runner.RunAsync(ComfyRunnerTestKit.Context(Path.Combine(_dir.Path, project), ComfyWorkflowRunner.Tool, config, bundleDir: bundle));
+    }
+
+    [Fact]
+    public async Task Pool_OnlyOneInstanceHasNodeClass_RoutesThere()
+    {
+        await using var a = await LoopbackComfyServer.StartAsync(Without("ImageInvert"));
+        await using var b = await LoopbackComfyServer.StartAsync(Without("ImageInvert"));
+        await using var c = await LoopbackComfyServer.StartAsync();
+        await using var factory = new ComfyClientFactory(configure: Fast);
+        var result = await RunAsync(factory, $"{a.BaseUri},{b.BaseUri},{c.BaseUri}", "p1");
+        Assert.True(result.IsSuccess, result.Error?.Message);
+        Assert.Equal(0, a.AcceptedPrompts);
+        Assert.Equal(0, b.AcceptedPrompts);
+        Assert.Equal(1, c.AcceptedPrompts);
+        Assert.StartsWith(c.BaseUri.ToString().TrimEnd('/'), result.Metadata["endpointUrl"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pool_NoInstanceCapable_FailsNamingWhatIsMissing()
+    {
+        await using var a = await LoopbackComfyServer.StartAsync(Without("ImageInvert"));
+        await using var b = await LoopbackComfyServer.StartAsync(Without("ImageInvert"));
+        await using var factory = new ComfyClientFactory(configure: Fast);
+        var pool = factory.GetPool(new EndpointResolver(null, _ => null).Resolve($"{a.BaseUri},{b.BaseUri}"));
+        await using var lease = pool.Lease();
+        var ex = await Assert.ThrowsAsync<ComfyException>(() => lease.SubmitAsync(InvertWorkflow()));
+        Assert.Contains("ImageInvert", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("install", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingCapabilities_ModelNotOffered_Listed()
+    {
+        var info = LoopbackObjectInfo.Load();
+        info["CheckpointLoaderSimple"]!["input"]!["required"]!["ckpt_name"]![0] = new JsonArray("sd15.safetensors");
+        var workflow = (JsonObject)JsonNode.Parse("""{"4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sdxl.safetensors"}}}""")!;
+        var gaps = ComfyPool.MissingCapabilities(workflow, new ComfyObjectInfo(info));
+        Assert.Contains("sdxl.safetensors", Assert.Single(gaps), StringComparison.Ordinal);
+        info["CheckpointLoaderSimple"]!["input"]!["required"]!["ckpt_name"]![0] = new JsonArray("sd15.safetensors", "sdxl.safetensors");
+        Assert.Empty(ComfyPool.MissingCapabilities(workflow, new ComfyObjectInfo(info)));
+    }
+
+    [Fact]
+    public async Task Pool_QueueDepth_PicksShortestQueue()
+    {
+        await using var a = await LoopbackComfyServer.StartAsync();
+        await using var b = await LoopbackComfyServer.StartAsync();
+        await using var c = await LoopbackComfyServer.StartAsync();
+        a.Faults.PauseQueue = true;
+        c.Faults.PauseQueue = true;
+        using var http = new HttpClient();
+        foreach (var busy in new[] { a, c })
+        {
+            await using var direct = new ComfyClient(http, new ComfyClientOptions { BaseUrl = busy.BaseUri });
+            await direct.SubmitAsync(InvertWorkflow());
+            await direct.SubmitAsync(InvertWorkflow());
+        }
+
+        await using var factory = new ComfyClientFactory(configure: Fast);
+        var result = await RunAsync(factory, $"{a.BaseUri},{b.BaseUri},{c.BaseUri}", "p1");
+        Assert.True(result.IsSuccess, result.Error?.Message);
+        Assert.Equal(1, b.AcceptedPrompts);
+        Assert.Equal(2, a.AcceptedPrompts);
+        Assert.Equal(2, c.AcceptedPrompts);
+    }
+
+    [Fact]
+    public async Task Pool_InstanceKilledMidJob_FailsOverOnceToAnother()
+    {
+        var a = await LoopbackComfyServer.StartAsync();
+        await using var b = await LoopbackComfyServer.StartAsync();
+        var killed = false;
+        try
+        {
+            a.Faults.HangExecution = true;
+            b.Faults.PauseQueue = true;
+            using var http = new HttpClient();
+            await using (var direct = new ComfyClient(http, new ComfyClientOptions { BaseUrl = b.BaseUri }))
+            {
+                await direct.SubmitAsync(InvertWorkflow());
+            }
+
+            await using var factory = new ComfyClientFactory(configure: Fast);
+            var pool = factory.GetPool(new EndpointResolver(null, _ => null).Resolve($"{a.BaseUri},{b.BaseUri}"));
+            await using var lease = pool.Lease();
+            var submission = await lease.SubmitAsync(InvertWorkflow());
+            Assert.Equal(1, a.AcceptedPrompts);
+            var wait = lease.WaitAsync(submission.PromptId);
+            killed = true;
+            await a.DisposeAsync();
+            b.Faults.PauseQueue = false;
+            var result = await wait;
+            Assert.True(result.IsSuccess, result.Message);
+            Assert.Equal(2, b.AcceptedPrompts);
+            var path = Path.Combine(_dir.Path, "out.png");
+            Assert.True(await lease.DownloadAsync(result.PrimaryFiles[0], path) > 0);
+            Assert.Equal(1, pool.Members[0].ConsecutiveFailures);
+        }
+        finally
+        {
+            if (!killed)
+            {
+                await a.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Pool_RepeatedFailures_OpenCircuitThenProbeClosesIt()
+    {
+        await using var a = await LoopbackComfyServer.StartAsync();
+        await using var b = await LoopbackComfyServer.StartAsync();
+        var clock = new ManualClock();
+        using var http = new HttpClient();
+        var clients = new[] { a, b }.Select(s => (IComfyClient)new ComfyClient(http, new ComfyClientOptions { BaseUrl = s.BaseUri, TransientRetries = 1, RetryBaseDelay = TimeSpan.FromMilliseconds(1) })).ToList();
+        await using var pool = new ComfyPool("farm", clients, new ComfyPoolOptions { FailureThreshold = 2, BreakDuration = TimeSpan.FromMinutes(1) }, clock);
+
+        a.Faults.FailNext("GET", "/queue", LoopbackFailureKind.ServiceUnavailable, 4); // two per probe: the call and its one retry
+        for (var i = 0; i < 2; i++)
+        {
+            await using var lease = pool.Lease();
+            var s = await lease.SubmitAsync(InvertWorkflow());
+            Assert.True((await lease.WaitAsync(s.PromptId)).IsSuccess);
+        }
+
+        Assert.Equal(ComfyPoolMemberState.Open, pool.Members[0].State);
+        Assert.Equal(0, a.AcceptedPrompts);
+        var queueCalls = a.RequestLog.Count(r => r.StartsWith("GET /queue", StringComparison.Ordinal));
+        await using (var lease = pool.Lease())
+        {
+            await lease.SubmitAsync(InvertWorkflow());
+        }
+
+        Assert.Equal(queueCalls, a.RequestLog.Count(r => r.StartsWith("GET /queue", StringComparison.Ordinal)));
+
+        clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(ComfyPoolMemberState.HalfOpen, pool.Members[0].State);
+        await using (var lease = pool.Lease())
+        {
+            await lease.SubmitAsync(InvertWorkflow());
+        }
+
+        Assert.Equal(ComfyPoolMemberState.Closed, pool.Members[0].State);
+    }
+
+    [Fact]
+    public void ResourceConcurrency_FromEndpointLimits()
+    {
+        var options = EndpointsFile.Parse("""
+            {"endpoints": {"gpu": {"kind": "local", "url": "http://127.0.0.1:8188", "maxConcurrency": 1},
+                           "farm": {"kind": "pool", "urls": ["http://a:8188", "http://b:8188"], "maxConcurrency": 2},
+                           "cloud": {"kind": "runpod", "endpointId": "abc"}}}
+            """);
+        var limits = options.GetResourceConcurrency();
+        Assert.Equal(1, limits["endpoint:gpu"]);
+        Assert.Equal(2, limits["endpoint:farm"]);
+        Assert.False(limits.ContainsKey("endpoint:cloud"));
+    }
+
+    private sealed class ManualClock : TimeProvider
+    {
+        private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
+}

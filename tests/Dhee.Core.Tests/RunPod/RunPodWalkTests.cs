@@ -1,0 +1,85 @@
+using System.Text.Json.Nodes;
+using Dhee.Bundles;
+using Dhee.Caching;
+using Dhee.Comfy;
+using Dhee.Comfy.Runners;
+using Dhee.Endpoints;
+using Dhee.Testing;
+using Dhee.Testing.Comfy;
+using Dhee.Testing.RunPod;
+using Dhee.Walking;
+
+namespace Dhee.Tests.RunPod;
+
+public sealed class RunPodWalkTests : IDisposable
+{
+    private readonly TestProjectDirectory _dir = new("runpod-walk");
+
+    public void Dispose() => _dir.Dispose();
+
+    private Bundle WriteBundle()
+    {
+        var bundleDir = Path.Combine(_dir.Path, "bundle");
+        Directory.CreateDirectory(bundleDir);
+        File.WriteAllText(Path.Combine(bundleDir, "gradient.json"), """
+            {"1": {"class_type": "EmptyImage", "inputs": {"width": 16, "height": 16, "batch_size": 1, "color": 1234}},
+             "2": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0]}},
+             "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "walk"}}}
+            """);
+        BundleNode Node(string id, params NodeInput[] inputs) => new()
+        {
+            Id = id,
+            Inputs = inputs,
+            Kind = NodeKind.Stage,
+            Outputs = new NodeOutputs { Format = OutputFormat.Image, Pattern = $"out/{id}.png" },
+            Runner = new NodeRunner { Tool = ComfyWorkflowRunner.Tool, Config = new JsonObject { ["workflowPath"] = "gradient.json", ["endpoint"] = "gen" } },
+        };
+        return new Bundle { Id = "same-bundle", Goal = "b", Nodes = [Node("a"), Node("b", new NodeInput { From = "a" })], BundleDir = bundleDir };
+    }
+
+    private static async Task<WalkResult> WalkAsync(Bundle bundle, string project, EndpointOptions endpoints)
+    {
+        var executor = new ComfyExecutor(new ComfyClientFactory { ConfigureRunPod = o => o.PollInitialDelay = TimeSpan.FromMilliseconds(10) }, new EndpointResolver(endpoints, _ => null));
+        return await new Walker([new ComfyWorkflowRunner(executor)]).WalkAsync(bundle, new WalkOptions
+        {
+            ProjectDir = project,
+            Cache = GenerationCache.Disabled,
+            Retry = new WalkRetryOptions { MaxRetryAttempts = 0 },
+            WatchStopFile = false,
+            ResourceConcurrency = endpoints.GetResourceConcurrency(),
+        });
+    }
+
+    [Fact]
+    public async Task Walk_SameBundleOnLocalThenRunPodEndpoint_SameArtifacts()
+    {
+        var bundle = WriteBundle();
+        await using var local = await LoopbackComfyServer.StartAsync();
+        await using var worker = await LoopbackComfyServer.StartAsync();
+        await using var runpod = await LoopbackRunPodServer.StartAsync(new LoopbackRunPodServerOptions { Comfy = worker });
+
+        var localEndpoints = new EndpointOptions();
+        localEndpoints.Endpoints["gen"] = new EndpointDefinition { Url = local.BaseUri.ToString(), MaxConcurrency = 1 };
+        var localProject = Path.Combine(_dir.Path, "local");
+        var first = await WalkAsync(bundle, localProject, localEndpoints);
+        Assert.Equal(WalkStatus.Succeeded, first.Status);
+
+        var cloudEndpoints = new EndpointOptions();
+        cloudEndpoints.Endpoints["gen"] = new EndpointDefinition { Url = "runpod://" + runpod.EndpointId, BearerToken = runpod.ApiKey, ApiBase = runpod.ApiBase, MaxConcurrency = 4 };
+        var cloudProject = Path.Combine(_dir.Path, "cloud");
+        var second = await WalkAsync(bundle, cloudProject, cloudEndpoints);
+        Assert.Equal(WalkStatus.Succeeded, second.Status);
+
+        foreach (var id in new[] { "a", "b" })
+        {
+            var expected = File.ReadAllBytes(Path.Combine(localProject, "out", id + ".png"));
+            Assert.NotEmpty(expected);
+            Assert.Equal(expected, File.ReadAllBytes(Path.Combine(cloudProject, "out", id + ".png")));
+        }
+
+        Assert.Equal(2, local.AcceptedPrompts);
+        Assert.Equal(2, runpod.ReceivedInputs.Count);
+        Assert.Equal(2, worker.AcceptedPrompts);
+        Assert.Single(runpod.ReceivedInputs[1]["images"]!.AsArray());
+    }
+}
