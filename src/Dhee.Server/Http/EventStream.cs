@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Dhee.Server.Runs;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Dhee.Server.Http;
+
+/// <summary>
+/// Streams a run's events as Server-Sent Events: stored events after the resume point, then live ones, with a
+/// heartbeat comment while idle and a final <c>end</c> event once the run has finished and every event was sent.
+/// </summary>
+internal static class EventStream
+{
+    private const int PageSize = 512;
+
+    public static async Task WriteAsync(HttpContext context, RunCoordinator coordinator, RunRecord run, long afterSequence, TimeSpan heartbeat)
+    {
+        var response = context.Response;
+        var ct = context.RequestAborted;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache, no-transform";
+        response.Headers["X-Accel-Buffering"] = "no";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+        var feed = coordinator.Hub.Get(run.PreparationId);
+        var last = afterSequence;
+        var builder = new StringBuilder();
+        try
+        {
+            await WriteRawAsync(response, "retry: 2000\n: connected\n\n", ct).ConfigureAwait(false);
+            while (!ct.IsCancellationRequested)
+            {
+                var changed = feed.Changed;
+                if (!feed.TryReadAfter(last, PageSize, out var events))
+                {
+                    events = await coordinator.Store.ReadEventsAsync(run.PreparationId, last, PageSize, ct).ConfigureAwait(false);
+                }
+
+                if (events.Count > 0)
+                {
+                    builder.Clear();
+                    foreach (var e in events)
+                    {
+                        builder.Append("id: ").Append(e.Seq.ToString(CultureInfo.InvariantCulture)).Append('\n')
+                            .Append("data: ").Append(JsonSerializer.Serialize(e, ServerJson.Options)).Append("\n\n");
+                        last = e.Seq;
+                    }
+
+                    await WriteRawAsync(response, builder.ToString(), ct).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (!feed.Active)
+                {
+                    var current = await coordinator.Store.FindAsync(run.PreparationId, ct).ConfigureAwait(false);
+                    if (current is null || current.Status.IsFinished())
+                    {
+                        // Events may have landed between the read and the status check: drain before ending.
+                        var tail = await coordinator.Store.ReadEventsAsync(run.PreparationId, last, 1, ct).ConfigureAwait(false);
+                        if (tail.Count > 0)
+                        {
+                            continue;
+                        }
+
+                        var status = current?.Status.ToWireName() ?? "deleted";
+                        await WriteRawAsync(response, $"event: end\ndata: {{\"status\":\"{status}\",\"lastSequence\":{last.ToString(CultureInfo.InvariantCulture)}}}\n\n", ct).ConfigureAwait(false);
+                        return;
+                    }
+                }
+
+                try
+                {
+                    await changed.WaitAsync(heartbeat, ct).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    await WriteRawAsync(response, ": heartbeat\n\n", ct).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+        catch (IOException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static async Task WriteRawAsync(HttpResponse response, string text, CancellationToken ct)
+    {
+        await response.WriteAsync(text, ct).ConfigureAwait(false);
+        await response.Body.FlushAsync(ct).ConfigureAwait(false);
+    }
+}
