@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Dhee.Bundles;
 
 /// <summary>One node of a bundle: its inputs, its output and the runner that produces it.</summary>
@@ -35,4 +37,7 @@ public sealed record BundleNode
 
     /// <summary>Gets the capability the output represents for user interfaces, for example <c>shot.image</c>.</summary>
     public string? DisplayCapability { get; init; }
+
+    /// <summary>Gets node fields Dhee does not interpret (<c>chunkBy</c>, <c>itemSchema</c>, <c>agentEditable</c>, …), kept for hosts.</summary>
+    public JsonObject Extensions { get; init; } = [];
 }

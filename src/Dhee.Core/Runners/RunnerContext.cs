@@ -43,6 +43,9 @@ public sealed class RunnerContext
     /// <summary>Gets the collection item this instance is for; null for stage nodes.</summary>
     public string? ItemId { get; init; }
 
+    /// <summary>Gets the collection item's JSON (the element of the item source's array) for collection instances; null for stages.</summary>
+    public JsonNode? Item { get; init; }
+
     /// <summary>Gets the resolved inputs, keyed by the upstream node id or bundle input id.</summary>
     public RunnerInputs Inputs { get; init; } = RunnerInputs.Empty;
 

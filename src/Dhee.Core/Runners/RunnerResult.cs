@@ -38,8 +38,12 @@ public sealed class RunnerResult
         && value is JsonValue v && v.TryGetValue<bool>(out var cached) && cached;
 
     /// <summary>Gets the reported cost in US dollars (<see cref="RunnerMetadataKeys.CostUsd"/>), or 0.</summary>
-    public decimal CostUsd => Metadata.TryGetPropertyValue(RunnerMetadataKeys.CostUsd, out var value)
-        && value is JsonValue v && v.TryGetValue<decimal>(out var cost) ? cost : 0m;
+    public decimal CostUsd => Metadata.TryGetPropertyValue(RunnerMetadataKeys.CostUsd, out var value) && value is JsonValue v
+        ? v.TryGetValue<decimal>(out var cost) ? cost
+            : v.TryGetValue<double>(out var real) && double.IsFinite(real) ? (decimal)real
+            : v.TryGetValue<int>(out var whole) ? whole
+            : v.TryGetValue<long>(out var large) ? large : 0m
+        : 0m;
 
     /// <summary>Gets the inputs hash (<see cref="RunnerMetadataKeys.InputsHash"/>), if the runner reported one.</summary>
     public string? InputsHash => Metadata.TryGetPropertyValue(RunnerMetadataKeys.InputsHash, out var value)

@@ -1,0 +1,295 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Dhee.Utils;
+
+namespace Dhee.State;
+
+/// <summary>
+/// The crash-safe walk state of a project: an append-only JSON-lines journal in <c>.dhee/walk.journal.jsonl</c>.
+/// Appends are group-committed (one flush to disk per batch, on a single writer), so a completion is durable without an
+/// O(n) rewrite per node; the file is compacted (one line per live instance, written to a temp file and renamed over it)
+/// when it grows to twice its live size and when the walk ends. A torn last line (a crash mid-append) is ignored on load.
+/// </summary>
+internal sealed class WalkJournal : IAsyncDisposable
+{
+    public const string FileName = "walk.journal.jsonl";
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault };
+    private readonly string _path;
+    private readonly Dictionary<string, JournalRecord> _live;
+    private readonly Lock _liveLock = new();
+    private readonly Channel<(JournalRecord? Record, TaskCompletionSource? Flushed)> _queue;
+    private readonly Task? _writer;
+    private readonly int _minCompactionLines;
+    private FileStream? _stream;
+    private int _lines;
+
+    private WalkJournal(string path, Dictionary<string, JournalRecord> live, int lines, bool writable, int minCompactionLines)
+    {
+        _path = path;
+        _live = live;
+        _lines = lines;
+        _minCompactionLines = minCompactionLines;
+        _queue = Channel.CreateUnbounded<(JournalRecord?, TaskCompletionSource?)>(new UnboundedChannelOptions { SingleReader = true });
+        if (writable)
+        {
+            _writer = Task.Run(WriteLoopAsync);
+        }
+    }
+
+    /// <summary>Gets the journal path of a project.</summary>
+    public static string PathFor(string projectDir) => Path.Combine(projectDir, ".dhee", FileName);
+
+    /// <summary>Gets how many compactions ran (for tests).</summary>
+    public int Compactions { get; private set; }
+
+    /// <summary>Reads a project's state without opening it for writing.</summary>
+    public static Dictionary<string, JournalRecord> ReadState(string projectDir) => Load(PathFor(projectDir), out _, out _);
+
+    /// <summary>Opens the journal for a walk (the caller holds the project lock), healing a torn tail by compacting.</summary>
+    public static WalkJournal Open(string projectDir, int minCompactionLines = 4096)
+    {
+        var path = PathFor(projectDir);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var live = Load(path, out var lines, out var torn);
+        var journal = new WalkJournal(path, live, lines, writable: true, minCompactionLines);
+        if (torn || lines > live.Count)
+        {
+            journal.CompactNow();
+        }
+
+        journal._stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, 1 << 16);
+        return journal;
+    }
+
+    /// <summary>Gets the latest record of an instance, or null.</summary>
+    public JournalRecord? Get(string key)
+    {
+        lock (_liveLock)
+        {
+            return _live.GetValueOrDefault(key);
+        }
+    }
+
+    /// <summary>Gets a copy of every live record.</summary>
+    public List<JournalRecord> Snapshot()
+    {
+        lock (_liveLock)
+        {
+            return [.. _live.Values];
+        }
+    }
+
+    /// <summary>Queues a record; the returned task completes when it is on disk.</summary>
+    public Task AppendAsync(JournalRecord record)
+    {
+        lock (_liveLock)
+        {
+            Apply(_live, record);
+        }
+
+        var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_queue.Writer.TryWrite((record, flushed)))
+        {
+            flushed.TrySetException(new ObjectDisposedException(nameof(WalkJournal)));
+        }
+
+        return flushed.Task;
+    }
+
+    /// <summary>Waits until everything queued so far is on disk.</summary>
+    public Task FlushAsync()
+    {
+        var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _queue.Writer.TryWrite((null, flushed)) ? flushed.Task : Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        if (_writer is not null)
+        {
+            await _writer.ConfigureAwait(false);
+        }
+
+        if (_stream is not null)
+        {
+            if (_lines > _live.Count)
+            {
+                await _stream.DisposeAsync().ConfigureAwait(false);
+                _stream = null;
+                CompactNow();
+            }
+            else
+            {
+                await _stream.DisposeAsync().ConfigureAwait(false);
+                _stream = null;
+            }
+        }
+    }
+
+    private static void Apply(Dictionary<string, JournalRecord> live, JournalRecord record)
+    {
+        if (record.Type == JournalRecord.Invalidated)
+        {
+            live.Remove(record.Key);
+        }
+        else
+        {
+            live[record.Key] = record;
+        }
+    }
+
+    private static Dictionary<string, JournalRecord> Load(string path, out int lines, out bool torn)
+    {
+        var live = new Dictionary<string, JournalRecord>(StringComparer.Ordinal);
+        lines = 0;
+        torn = false;
+        if (!File.Exists(path))
+        {
+            return live;
+        }
+
+        byte[] bytes;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        {
+            bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+        }
+
+        var span = bytes.AsSpan();
+        while (span.Length > 0)
+        {
+            var newline = span.IndexOf((byte)'\n');
+            var line = newline < 0 ? span : span[..newline];
+            span = newline < 0 ? [] : span[(newline + 1)..];
+            if (line.IsEmpty)
+            {
+                continue;
+            }
+
+            lines++;
+            try
+            {
+                var record = JsonSerializer.Deserialize<JournalRecord>(line, Json);
+                if (record is null || record.Key.Length == 0)
+                {
+                    torn = true;
+                    continue;
+                }
+
+                if (newline < 0)
+                {
+                    // A complete record without its newline: keep it, but rewrite so the next append starts a fresh line.
+                    torn = true;
+                }
+
+                Apply(live, record);
+            }
+            catch (JsonException)
+            {
+                torn = true; // a torn tail (crash mid-append) or a damaged line: skipped, healed by compaction
+            }
+        }
+
+        return live;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var buffer = new MemoryStream();
+        var waiting = new List<TaskCompletionSource>();
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            buffer.SetLength(0);
+            waiting.Clear();
+            var appended = 0;
+            while (reader.TryRead(out var item))
+            {
+                if (item.Record is not null)
+                {
+                    JsonSerializer.Serialize(buffer, item.Record, Json);
+                    buffer.WriteByte((byte)'\n');
+                    appended++;
+                }
+
+                if (item.Flushed is not null)
+                {
+                    waiting.Add(item.Flushed);
+                }
+            }
+
+            try
+            {
+                if (appended > 0 && _stream is not null)
+                {
+                    _stream.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+                    _stream.Flush(flushToDisk: true);
+                    _lines += appended;
+                    int liveCount;
+                    lock (_liveLock)
+                    {
+                        liveCount = _live.Count;
+                    }
+
+                    if (_lines > Math.Max(_minCompactionLines, liveCount * 2))
+                    {
+                        _stream.Dispose();
+                        CompactNow();
+                        _stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read, 1 << 16);
+                    }
+                }
+
+                foreach (var done in waiting)
+                {
+                    done.TrySetResult();
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                foreach (var done in waiting)
+                {
+                    done.TrySetException(e);
+                }
+            }
+        }
+    }
+
+    private void CompactNow()
+    {
+        List<JournalRecord> records;
+        lock (_liveLock)
+        {
+            records = [.. _live.Values];
+        }
+
+        var temp = AtomicFile.TempPathFor(_path);
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                foreach (var record in records)
+                {
+                    JsonSerializer.Serialize(stream, record, Json);
+                    stream.WriteByte((byte)'\n');
+                }
+
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, _path, overwrite: true);
+        }
+        catch
+        {
+            AtomicFile.TryDelete(temp);
+            throw;
+        }
+
+        _lines = records.Count;
+        Compactions++;
+    }
+
+    /// <summary>Formats a record as one journal line (for tests and tools).</summary>
+    public static string Serialize(JournalRecord record) => JsonSerializer.Serialize(record, Json) + "\n";
+}

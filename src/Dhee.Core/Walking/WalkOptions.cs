@@ -1,0 +1,79 @@
+using Dhee.Bundles;
+using Dhee.Caching;
+using Microsoft.Extensions.Logging;
+
+namespace Dhee.Walking;
+
+/// <summary>Options for one walk of a bundle over a project folder.</summary>
+public sealed class WalkOptions
+{
+    /// <summary>Gets the project folder: outputs, <c>project.json</c> and the walk state (<c>.dhee/</c>) live here.</summary>
+    public required string ProjectDir { get; init; }
+
+    /// <summary>Gets the node to run up to (its ancestors and itself only), or null for the bundle's goal.</summary>
+    public string? To { get; init; }
+
+    /// <summary>Gets the most instances run at once.</summary>
+    /// <value>The default value is <see cref="Environment.ProcessorCount"/>.</value>
+    public int MaxParallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Gets limits on concurrent instances per tool id. They combine with the runner's own
+    /// <see cref="Runners.RunnerDescription.MaxConcurrency"/> (the smaller wins).
+    /// </summary>
+    public IReadOnlyDictionary<string, int> ToolConcurrency { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>
+    /// Gets limits on concurrent instances per resource key (for example <c>endpoint:local-gpu</c> → 1 for a GPU that runs one
+    /// job at a time). An instance's key comes from <see cref="ResourceKeySelector"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> ResourceConcurrency { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Gets the limit for resource keys not listed in <see cref="ResourceConcurrency"/>, or null for none.</summary>
+    public int? DefaultResourceConcurrency { get; init; }
+
+    /// <summary>
+    /// Gets how an instance names the resource it occupies, or null for the default: the node's <c>runner.config.endpoint</c>
+    /// string as <c>endpoint:&lt;value&gt;</c> (no key when the config has no <c>endpoint</c>). Return null for "no resource".
+    /// </summary>
+    public Func<BundleNode, string?, string?>? ResourceKeySelector { get; init; }
+
+    /// <summary>Gets a value indicating whether the walk stops starting new instances after the first failure.</summary>
+    /// <value>The default value is false: independent branches keep running and every failure is reported.</value>
+    public bool FailFast { get; init; }
+
+    /// <summary>Gets the retry policy for transient runner failures.</summary>
+    public WalkRetryOptions Retry { get; init; } = new();
+
+    /// <summary>
+    /// Gets the spending cap in US dollars: once the walk's recorded spend (from runners' <c>costUsd</c>, across walks of
+    /// this project) reaches it, no paid instance (cost hint paid API or cloud GPU) is started. Raise it and walk again to resume.
+    /// </summary>
+    public decimal? BudgetCapUsd { get; init; }
+
+    /// <summary>Gets the cache runners receive; null opens the default cache (<see cref="GenerationCache.Open"/>).</summary>
+    public IGenerationCache? Cache { get; init; }
+
+    /// <summary>Gets a sink that receives every walk event, in sequence order, on the walker's coordinating thread (keep it fast).</summary>
+    public IProgress<WalkEvent>? Progress { get; init; }
+
+    /// <summary>Gets the services runners receive.</summary>
+    public IServiceProvider? Services { get; init; }
+
+    /// <summary>Gets the logger factory for the walker and runners.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Gets the clock.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Gets a value indicating whether the walk watches for <c>.dhee/stop</c> (written by <c>dhee stop</c> from another
+    /// process) and cancels itself when it appears.
+    /// </summary>
+    /// <value>The default value is true.</value>
+    public bool WatchStopFile { get; init; } = true;
+
+    /// <summary>Gets the journal size (lines) below which it is never compacted during a walk.</summary>
+    /// <value>The default value is 4096.</value>
+    public int JournalCompactionThreshold { get; init; } = 4096;
+}

@@ -1,0 +1,305 @@
+using System.Text.Json.Nodes;
+using Dhee.Bundles;
+using Dhee.Runners;
+using Dhee.Utils;
+using Dhee.Validation;
+
+namespace Dhee.Walking;
+
+/// <summary>A node taking part in a walk.</summary>
+internal sealed class PlannedNode
+{
+    public required BundleNode Node { get; init; }
+
+    public required int Order { get; init; }
+
+    public required IRunner Runner { get; init; }
+
+    public required RunnerDescription Description { get; init; }
+
+    public required string Fingerprint { get; init; }
+
+    public string Id => Node.Id;
+
+    public string Tool => Node.Runner.Tool;
+
+    public bool IsCollection => Node.Kind == NodeKind.Collection;
+
+    public bool IsLlm => Tool.StartsWith("llm.", StringComparison.Ordinal);
+
+    public bool IsPaid => Description.CostHint is CostHint.PaidApi or CostHint.CloudGpu;
+
+    /// <summary>Gets the distinct upstream nodes (inputs and item source, self excluded).</summary>
+    public List<PlannedNode> Upstream { get; } = [];
+
+    public List<PlannedNode> Downstream { get; } = [];
+
+    public PlannedNode? ItemSourceNode { get; set; }
+
+    public string? ItemSourceInput { get; set; }
+
+    public NodePhase Phase { get; set; }
+
+    public List<Instance> Instances { get; } = [];
+
+    public Dictionary<string, Instance> ByItem { get; } = new(StringComparer.Ordinal);
+
+    public string? Error { get; set; }
+}
+
+internal enum NodePhase
+{
+    Waiting,
+    Materialized,
+    Failed,
+    Blocked,
+}
+
+internal enum InstanceState
+{
+    Pending,
+    Ready,
+    Running,
+    Completed,
+    Skipped,
+    Failed,
+    Blocked,
+    Cancelled,
+}
+
+/// <summary>One runnable instance: a stage node, or one item of a collection.</summary>
+internal sealed class Instance
+{
+    public required PlannedNode Node { get; init; }
+
+    public string? ItemId { get; init; }
+
+    public JsonNode? Item { get; init; }
+
+    public required int Index { get; init; }
+
+    public required string Key { get; init; }
+
+    public required string OutputPattern { get; init; }
+
+    /// <summary>Gets the upstream instances per node input (null for bundle inputs), aligned with the node's inputs.</summary>
+    public List<Instance>?[] Sources { get; init; } = [];
+
+    public List<Instance> Deps { get; } = [];
+
+    public List<Instance> Dependents { get; } = [];
+
+    public int Remaining { get; set; }
+
+    public InstanceState State { get; set; }
+
+    public string? Stamp { get; set; }
+
+    public string? Output { get; set; }
+
+    public string? ResourceKey { get; set; }
+
+    public bool Cached { get; set; }
+
+    public string? InputsHash { get; set; }
+
+    public decimal CostUsd { get; set; }
+
+    public string? Error { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public DateTimeOffset? EndedAt { get; set; }
+
+    public int Attempts { get; set; }
+
+    public bool Succeeded => State is InstanceState.Completed or InstanceState.Skipped;
+
+    public bool Settled => State is InstanceState.Completed or InstanceState.Skipped or InstanceState.Failed or InstanceState.Blocked;
+
+    public string Label => ItemId is null ? Node.Id : $"{Node.Id}[{ItemId}]";
+
+    public static string KeyOf(string nodeId, string? itemId) => itemId is null ? nodeId : $"{nodeId}:{itemId}";
+}
+
+/// <summary>Works out which nodes a walk runs, in what order, and everything wrong with them before any work starts.</summary>
+internal static class WalkPlanner
+{
+    public static List<PlannedNode> Plan(Bundle bundle, string target, Func<string, IRunner?> lookup, Func<string, string?> toolVersion, List<ValidationProblem> problems)
+    {
+        var byId = new Dictionary<string, BundleNode>(StringComparer.Ordinal);
+        for (var i = 0; i < bundle.Nodes.Count; i++)
+        {
+            var node = bundle.Nodes[i];
+            if (!byId.TryAdd(node.Id, node))
+            {
+                problems.Add(Problem($"$.nodes[{i}].id", "walk.duplicate-node", $"node id '{node.Id}' is used twice", "give every node a unique id"));
+            }
+        }
+
+        var inputIds = bundle.Inputs.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+        if (!byId.ContainsKey(target))
+        {
+            problems.Add(Problem("$.goal", "walk.unknown-target", $"node '{target}' does not exist", $"use one of: {string.Join(", ", byId.Keys)}"));
+            return [];
+        }
+
+        // Depth-first from the target: post-order is a valid dependency order; a grey node met again is a cycle.
+        var order = new List<BundleNode>();
+        var color = new Dictionary<string, int>(StringComparer.Ordinal);
+        var stack = new List<string>();
+        Visit(target);
+
+        void Visit(string id)
+        {
+            color[id] = 1;
+            stack.Add(id);
+            var node = byId[id];
+            foreach (var (upstream, path) in UpstreamOf(node, byId, inputIds, problems))
+            {
+                if (upstream == id)
+                {
+                    problems.Add(Problem(path, "walk.cycle", $"node '{id}' takes its own output as input", "only scope 'previousN' may read the node's own earlier items"));
+                    continue;
+                }
+
+                switch (color.GetValueOrDefault(upstream))
+                {
+                    case 0:
+                        Visit(upstream);
+                        break;
+                    case 1:
+                        var from = stack.IndexOf(upstream);
+                        problems.Add(Problem(path, "walk.cycle", $"the nodes form a cycle: {string.Join(" → ", stack.Skip(from).Append(upstream))}", "remove one of these inputs so the graph is acyclic"));
+                        break;
+                }
+            }
+
+            stack.RemoveAt(stack.Count - 1);
+            color[id] = 2;
+            order.Add(node);
+        }
+
+        var planned = new Dictionary<string, PlannedNode>(StringComparer.Ordinal);
+        foreach (var node in order)
+        {
+            var nodePath = $"$.nodes[{IndexOf(bundle, node)}]";
+            var runner = lookup(node.Runner.Tool);
+            if (runner is null)
+            {
+                problems.Add(Problem($"{nodePath}.runner.tool", "walk.runner-missing", $"node '{node.Id}' uses tool '{node.Runner.Tool}', which is not registered",
+                    $"install the runner package that provides '{node.Runner.Tool}' (for plugins: under ~/.kshana/runners) or register it with the host"));
+                continue;
+            }
+
+            if (node.Kind == NodeKind.Collection && !OutputPattern.HasItemPlaceholder(node.Outputs.Pattern))
+            {
+                problems.Add(Problem($"{nodePath}.outputs.pattern", "walk.pattern-not-per-item", $"collection '{node.Id}' writes every item to '{node.Outputs.Pattern}'",
+                    "put {{item_id}} in the output pattern, for example assets/{{item_id}}.png"));
+            }
+
+            var sample = OutputPattern.Render(node.Outputs.Pattern, node.Id, "item");
+            if (SafePath.Check(sample) is { } unsafePattern)
+            {
+                problems.Add(Problem($"{nodePath}.outputs.pattern", "walk.pattern-unsafe", $"node '{node.Id}' output pattern is not a safe project path: {unsafePattern}", "use a relative path inside the project"));
+            }
+
+            foreach (var input in node.Inputs.Where(i => i.Scope == InputScope.PreviousN && i.N < 1))
+            {
+                problems.Add(Problem($"{nodePath}.inputs", "walk.previousn", $"node '{node.Id}' input from '{input.From}' has previousN n = {input.N}", "use n ≥ 1"));
+            }
+
+            planned[node.Id] = new PlannedNode
+            {
+                Node = node,
+                Order = planned.Count,
+                Runner = runner,
+                Description = runner.Describe(),
+                Fingerprint = NodeFingerprint.Compute(node, bundle.BundleDir, toolVersion(node.Runner.Tool)),
+            };
+        }
+
+        foreach (var p in planned.Values)
+        {
+            foreach (var (upstream, _) in UpstreamOf(p.Node, byId, inputIds, null))
+            {
+                if (upstream != p.Id && planned.TryGetValue(upstream, out var u) && !p.Upstream.Contains(u))
+                {
+                    p.Upstream.Add(u);
+                    u.Downstream.Add(p);
+                }
+            }
+
+            if (p.IsCollection && p.Node.ItemSource is { } source)
+            {
+                if (planned.TryGetValue(source, out var sourceNode))
+                {
+                    p.ItemSourceNode = sourceNode;
+                }
+                else if (inputIds.Contains(source))
+                {
+                    p.ItemSourceInput = source;
+                }
+            }
+        }
+
+        return [.. planned.Values.OrderBy(p => p.Order)];
+    }
+
+    private static IEnumerable<(string Id, string Path)> UpstreamOf(BundleNode node, Dictionary<string, BundleNode> byId, HashSet<string> inputIds, List<ValidationProblem>? problems)
+    {
+        for (var i = 0; i < node.Inputs.Count; i++)
+        {
+            var input = node.Inputs[i];
+            var path = $"node '{node.Id}' inputs[{i}].from";
+            if (input.From == node.Id && input.Scope == InputScope.PreviousN)
+            {
+                continue; // its own earlier items: ordered within the node
+            }
+
+            if (byId.ContainsKey(input.From))
+            {
+                yield return (input.From, path);
+            }
+            else if (!inputIds.Contains(input.From))
+            {
+                problems?.Add(Problem(path, "walk.unknown-input", $"node '{node.Id}' reads from '{input.From}', which is neither a node nor a bundle input", "fix the id or declare the bundle input"));
+            }
+        }
+
+        if (node.Kind == NodeKind.Collection)
+        {
+            if (node.ItemSource is null)
+            {
+                problems?.Add(Problem($"node '{node.Id}' itemSource", "walk.item-source", $"collection '{node.Id}' has no itemSource", "name the upstream node (or bundle input) whose output lists the items"));
+            }
+            else if (byId.ContainsKey(node.ItemSource))
+            {
+                if (node.ItemSource != node.Id)
+                {
+                    yield return (node.ItemSource, $"node '{node.Id}' itemSource");
+                }
+            }
+            else if (!inputIds.Contains(node.ItemSource))
+            {
+                problems?.Add(Problem($"node '{node.Id}' itemSource", "walk.item-source", $"collection '{node.Id}' takes items from '{node.ItemSource}', which is neither a node nor a bundle input", "fix the itemSource id"));
+            }
+        }
+    }
+
+    private static int IndexOf(Bundle bundle, BundleNode node)
+    {
+        for (var i = 0; i < bundle.Nodes.Count; i++)
+        {
+            if (ReferenceEquals(bundle.Nodes[i], node))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static ValidationProblem Problem(string path, string code, string message, string fix)
+        => new() { JsonPath = path, Code = code, Message = message, Fix = fix };
+}
