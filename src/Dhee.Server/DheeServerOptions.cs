@@ -69,7 +69,7 @@ public sealed class DheeServerOptions
     /// <summary>Gets the runner descriptions the catalog endpoint lists when no registry is available.</summary>
     public IList<RunnerDescription> CatalogRunners { get; } = [];
 
-    /// <summary>Gets or sets how a bundle reference, resolved to an absolute path inside a bundle root, is loaded.</summary>
+    /// <summary>Gets or sets how a bundle reference, resolved to an absolute path inside a bundle root, is loaded; null uses <see cref="Bundles.BundleLoader.Load"/>.</summary>
     public Func<string, Bundle>? BundleLoader { get; set; }
 
     /// <summary>Adds an API key for a user, keeping only its hash, and allows the user.</summary>

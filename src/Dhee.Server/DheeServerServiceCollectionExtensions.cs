@@ -1,3 +1,4 @@
+using Dhee.Bundles;
 using Dhee.Errors;
 using Dhee.Server;
 using Dhee.Server.Catalog;
@@ -6,6 +7,7 @@ using Dhee.Server.Hosting;
 using Dhee.Server.Runs;
 using Dhee.Server.Security;
 using Dhee.Server.Storage;
+using Dhee.Walking;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -16,7 +18,7 @@ public static class DheeServerServiceCollectionExtensions
     /// <summary>
     /// Adds the run service: the store (SQLite when <see cref="DheeServerOptions.DatabasePath"/> is set, else memory),
     /// the runner catalog, run coordination, authentication, rate limiting, and the background service that marks
-    /// interrupted runs and prunes old ones. Register an <see cref="IRunExecutor"/> too; map the endpoints with <c>MapDhee()</c>.
+    /// interrupted runs and prunes old ones. Register a <see cref="Walker"/> (runs then use <see cref="WalkerRunExecutor"/>) or an <see cref="IRunExecutor"/>; map the endpoints with <c>MapDhee()</c>.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Configures the options.</param>
@@ -37,8 +39,11 @@ public static class DheeServerServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IRunStore>(_ => options.DatabasePath is { } path ? new SqliteRunStore(path) : new InMemoryRunStore());
         services.TryAddSingleton<IRunnerCatalog, OptionsRunnerCatalog>();
-        services.TryAddSingleton<IRunExecutor>(_ => throw new DheeConfigurationException(
-            "No IRunExecutor is registered for the Dhee run service; register one, for example services.AddSingleton<IRunExecutor, SimulatedRunExecutor>() for a dry run."));
+        options.BundleLoader ??= BundleLoader.Load;
+        services.TryAddSingleton<IRunExecutor>(sp => sp.GetService<Walker>() is { } walker
+            ? new WalkerRunExecutor(walker, sp.GetService<WalkerRunExecutorOptions>(), sp.GetService<TimeProvider>())
+            : throw new DheeConfigurationException(
+                "No IRunExecutor is registered for the Dhee run service; register a Walker (runs use WalkerRunExecutor) or an IRunExecutor, for example services.AddSingleton<IRunExecutor, SimulatedRunExecutor>() for a dry run."));
         services.TryAddSingleton<RunEventHub>();
         services.TryAddSingleton<RunCoordinator>();
         services.TryAddSingleton<DheeAuthenticator>();

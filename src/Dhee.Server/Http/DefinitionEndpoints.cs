@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Dhee.Definitions;
+using Dhee.Schema;
 using Dhee.Server.Catalog;
 using Dhee.Validation;
 using Microsoft.AspNetCore.Http;
@@ -96,13 +97,17 @@ internal static class DefinitionEndpoints
     internal static IReadOnlyList<ValidationProblem> Validate(DagDefinition definition, IRunnerCatalog catalog)
     {
         var problems = DefinitionValidator.Validate(definition).ToList();
-        var known = catalog.ListRunners().Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        var known = catalog.ListRunners().GroupBy(r => r.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         if (known.Count > 0)
         {
             for (var i = 0; i < definition.Nodes.Count; i++)
             {
                 var tool = definition.Nodes[i].Tool;
-                if (!string.IsNullOrWhiteSpace(tool) && !known.Contains(tool))
+                if (known.TryGetValue(tool ?? string.Empty, out var runner))
+                {
+                    problems.AddRange(JsonSchemaValidator.Validate(definition.Nodes[i].Config, runner.ConfigSchema, $"$.nodes[{i}].config"));
+                }
+                else if (!string.IsNullOrWhiteSpace(tool))
                 {
                     problems.Add(new ValidationProblem
                     {

@@ -29,7 +29,7 @@ internal sealed class DheeTestServer : IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
-    public static async Task<DheeTestServer> StartAsync(IRunExecutor executor, Action<DheeServerOptions>? configure = null, Action<IServiceCollection>? services = null)
+    public static async Task<DheeTestServer> StartAsync(IRunExecutor? executor, Action<DheeServerOptions>? configure = null, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -42,7 +42,11 @@ internal sealed class DheeTestServer : IAsyncDisposable
             options.HeartbeatInterval = TimeSpan.FromMilliseconds(500);
             configure?.Invoke(options);
         });
-        builder.Services.AddSingleton(executor);
+        if (executor is not null)
+        {
+            builder.Services.AddSingleton(executor);
+        }
+
         services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapDhee();
