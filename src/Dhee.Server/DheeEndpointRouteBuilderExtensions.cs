@@ -28,6 +28,8 @@ public static class DheeEndpointRouteBuilderExtensions
         group.MapGet("/runs/{id}/result", RunEndpoints.ResultAsync);
         group.MapGet("/runs/{id}/events", RunEndpoints.EventsAsync);
         group.MapDelete("/runs/{id}", RunEndpoints.DeleteAsync);
+        group.MapGet("/runs/{id}/graph", ArtifactEndpoints.GraphAsync);
+        group.MapGet("/runs/{id}/outputs/{**path}", ArtifactEndpoints.OutputAsync);
         group.MapGet("/catalog", DefinitionEndpoints.Catalog);
         group.MapPost("/definitions/validate", DefinitionEndpoints.ValidateAsync);
         group.MapPost("/definitions/edit", DefinitionEndpoints.EditAsync);

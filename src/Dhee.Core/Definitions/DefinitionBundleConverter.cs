@@ -7,7 +7,8 @@ namespace Dhee.Definitions;
 /// <summary>Turns a <see cref="DagDefinition"/> into a <see cref="Bundle"/> the walker can run.</summary>
 /// <remarks>
 /// Each node becomes a bundle node with the same runner tool and configuration; each upstream node becomes one
-/// <see cref="NodeInput"/>. The port-level bindings are kept for runners and hosts in the bundle's
+/// <see cref="NodeInput"/> (scope <see cref="InputScope.All"/> when a stage consumes a collection, else
+/// <see cref="InputScope.Matching"/>). The port-level bindings are kept for runners and hosts in the bundle's
 /// <c>extensions.bindings</c> (node id → <c>[{from, outputKey, inputKey}]</c>).
 /// </remarks>
 public static class DefinitionBundleConverter
@@ -53,12 +54,12 @@ public static class DefinitionBundleConverter
             Version = normalized.Version,
             DisplayName = normalized.DisplayName,
             Goal = normalized.Goal ?? DefinitionValidator.Sinks(normalized)[0],
-            Nodes = normalized.Nodes.Select(ToBundleNode).ToArray(),
+            Nodes = normalized.Nodes.Select(n => ToBundleNode(normalized, n)).ToArray(),
             Extensions = new JsonObject { [BindingsExtensionKey] = bindings },
         };
     }
 
-    private static BundleNode ToBundleNode(DagNodeDefinition node)
+    private static BundleNode ToBundleNode(DagDefinition definition, DagNodeDefinition node)
     {
         var extension = node.OutputFormat switch
         {
@@ -78,7 +79,13 @@ public static class DefinitionBundleConverter
             ItemSource = node.ItemSource,
             ItemKey = node.ItemKey,
             DisplayName = node.DisplayName,
-            Inputs = node.DependsOn.Select(from => new NodeInput { From = from }).ToArray(),
+            Inputs = node.DependsOn.Select(from => new NodeInput
+            {
+                From = from,
+
+                // A stage that consumes a collection receives every item (a map by item id); collections match items.
+                Scope = node.Kind == NodeKind.Stage && definition.FindNode(from)?.Kind == NodeKind.Collection ? InputScope.All : InputScope.Matching,
+            }).ToArray(),
             Outputs = new NodeOutputs { Format = node.OutputFormat, Pattern = pattern },
             Runner = new NodeRunner { Tool = node.Tool, Config = (JsonObject)node.Config.DeepClone() },
         };

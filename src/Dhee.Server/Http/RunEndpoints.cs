@@ -73,7 +73,8 @@ internal static class RunEndpoints
 
         var principal = DheeRequestFilter.Principal(context);
         var run = await coordinator.CreateAsync(principal.UserId, bundle, definition, bundleRef, inputs, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Created($"runs/{run.PreparationId}", new { preparationId = run.PreparationId, status = run.Status });
+        context.Response.Headers.Location = $"runs/{run.PreparationId}";
+        return TypedResults.Json(new { preparationId = run.PreparationId, status = run.Status }, ServerJson.Options, statusCode: StatusCodes.Status201Created);
     }
 
     public static async Task<IResult> StartAsync(HttpContext context, string id, RunCoordinator coordinator) =>
@@ -198,10 +199,10 @@ internal static class RunEndpoints
         var (started, problem) = await coordinator.StartAsync(run, resume, context.RequestAborted).ConfigureAwait(false);
         return started is null
             ? problem!.ToResult()
-            : TypedResults.Accepted($"runs/{started.DagRunId}/result", new { dagRunId = started.DagRunId, preparationId = started.PreparationId, status = started.Status });
+            : TypedResults.Json(new { dagRunId = started.DagRunId, preparationId = started.PreparationId, status = started.Status }, ServerJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static async ValueTask<RunRecord?> FindVisibleAsync(HttpContext context, RunCoordinator coordinator, string id)
+    internal static async ValueTask<RunRecord?> FindVisibleAsync(HttpContext context, RunCoordinator coordinator, string id)
     {
         var principal = DheeRequestFilter.Principal(context);
         if (id.Length is 0 or > 100)

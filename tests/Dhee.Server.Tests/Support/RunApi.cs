@@ -12,7 +12,8 @@ internal static class RunApi
         using var response = await client.PostAsJsonAsync("runs", body ?? SampleBodies.CreateBody());
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         var json = await response.Content.ReadFromJsonAsync<JsonObject>();
-        return (string)json!["preparationId"]!;
+        Assert.Equal("preparing", (string?)json!["status"]);
+        return (string)json["preparationId"]!;
     }
 
     public static async Task<string> StartAsync(HttpClient client, string preparationId)
@@ -20,7 +21,8 @@ internal static class RunApi
         using var response = await client.PostAsync($"runs/{preparationId}/start", null);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         var json = await response.Content.ReadFromJsonAsync<JsonObject>();
-        return (string)json!["dagRunId"]!;
+        Assert.Equal("running", (string?)json!["status"]);
+        return (string)json["dagRunId"]!;
     }
 
     public static async Task<JsonObject> ResultAsync(HttpClient client, string id)
