@@ -49,14 +49,16 @@ internal static class ArtifactEndpoints
             return ApiProblem.NotFound(id).ToResult();
         }
 
-        if (path.StartsWith(".dhee", StringComparison.Ordinal))
-        {
-            return ApiProblem.UnsafePath($"Output path '{path}' is not allowed: the walk state is private.").ToResult();
-        }
-
+        // Catch-all route values keep escaped slashes; decode them so SafePath judges the real path.
+        path = Uri.UnescapeDataString(path).Replace('\\', '/');
         if (!SafePath.TryResolve(run.ProjectDir, path, out var full, out var error))
         {
             return ApiProblem.UnsafePath($"Output path '{path}' is not allowed: {error}.").ToResult();
+        }
+
+        if (SafePath.IsInside(Path.Combine(run.ProjectDir, ".dhee"), full))
+        {
+            return ApiProblem.UnsafePath($"Output path '{path}' is not allowed: the walk state in .dhee is private.").ToResult();
         }
 
         if (!File.Exists(full))

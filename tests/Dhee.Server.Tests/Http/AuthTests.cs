@@ -20,6 +20,8 @@ public class AuthTests
         { "GET", "runs/x/result" },
         { "GET", "runs/x/events" },
         { "DELETE", "runs/x" },
+        { "GET", "runs/x/graph" },
+        { "GET", "runs/x/outputs/a.txt" },
         { "GET", "catalog" },
         { "POST", "definitions/validate" },
         { "POST", "definitions/edit" },
@@ -61,7 +63,9 @@ public class AuthTests
             using var cancel = await bob.PostAsync($"runs/{id}/cancel", null);
             using var start = await bob.PostAsync($"runs/{id}/start", null);
             using var delete = await bob.DeleteAsync($"runs/{id}");
-            foreach (var response in new[] { result, get, events, cancel, start, delete })
+            using var graph = await bob.GetAsync($"runs/{id}/graph");
+            using var output = await bob.GetAsync($"runs/{id}/outputs/project.json");
+            foreach (var response in new[] { result, get, events, cancel, start, delete, graph, output })
             {
                 Assert.Equal(ProblemTypes.NotFound, (string?)(await RunApi.ProblemAsync(response, HttpStatusCode.NotFound))["type"]);
             }

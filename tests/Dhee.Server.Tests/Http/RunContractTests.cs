@@ -252,4 +252,28 @@ public class RunContractTests
         var problem = await RunApi.ProblemAsync(rejected, HttpStatusCode.UnprocessableEntity);
         Assert.Equal("Connection rejected: input handle is already bound.", (string?)problem["detail"]);
     }
+
+    [Fact]
+    public async Task GraphAndOutputs_ServeTheDagAndFilesInsideTheProjectOnly()
+    {
+        await using var server = await DheeTestServer.StartAsync(new SimulatedRunExecutor { StepDelay = TimeSpan.Zero });
+        using var client = server.Client();
+        var preparationId = await RunApi.CreateAsync(client);
+        await RunApi.StartAsync(client, preparationId);
+        await RunApi.WaitForStatusAsync(client, preparationId, "success");
+
+        var graph = (await client.GetFromJsonAsync<JsonObject>($"runs/{preparationId}/graph"))!;
+        var output = await client.GetStringAsync($"runs/{preparationId}/outputs/outputs/shots/item-2.txt");
+        using var escape = await client.GetAsync($"runs/{preparationId}/outputs/..%2F..%2Fetc%2Fpasswd");
+        using var state = await client.GetAsync($"runs/{preparationId}/outputs/outputs%2F..%2F.dhee%2Fstate.json");
+        using var missing = await client.GetAsync($"runs/{preparationId}/outputs/nope.txt");
+
+        Assert.Equal("video", (string?)graph["goal"]);
+        Assert.Equal(["shots"], graph["nodes"]![2]!["dependsOn"]!.AsArray().Select(n => (string)n!));
+        Assert.Equal("collection", (string?)graph["nodes"]![1]!["kind"]);
+        Assert.Contains("item-2", output, StringComparison.Ordinal);
+        Assert.Equal(ProblemTypes.UnsafePath, (string?)(await RunApi.ProblemAsync(escape, HttpStatusCode.BadRequest))["type"]);
+        Assert.Equal(HttpStatusCode.BadRequest, state.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
 }
