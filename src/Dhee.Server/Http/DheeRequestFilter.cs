@@ -24,6 +24,13 @@ internal sealed class DheeRequestFilter(DheeAuthenticator authenticator, DheeRat
         var principal = await authenticator.AuthenticateAsync(http).ConfigureAwait(false);
         if (principal is null)
         {
+            // Failed attempts count against the caller's address, so keys cannot be guessed at full speed.
+            using var anonymous = limiter.Acquire("ip:" + http.Connection.RemoteIpAddress);
+            if (!anonymous.IsAcquired)
+            {
+                return RateLimited(http, anonymous);
+            }
+
             http.Response.Headers.WWWAuthenticate = "Bearer";
             return Problem(StatusCodes.Status401Unauthorized, ProblemTypes.Unauthorized, "Authentication required.", $"Send an API key in '{DheeAuthenticator.ApiKeyHeader}' or a token in 'Authorization: Bearer'.");
         }
@@ -37,9 +44,7 @@ internal sealed class DheeRequestFilter(DheeAuthenticator authenticator, DheeRat
         using var lease = limiter.Acquire(principal.RateLimitKey ?? "user:" + principal.UserId);
         if (!lease.IsAcquired)
         {
-            var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : options.RateLimitWindow;
-            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return Problem(StatusCodes.Status429TooManyRequests, ProblemTypes.RateLimited, "Too many requests.", $"This credential may make {options.RateLimitPermits} requests per {options.RateLimitWindow}; retry after the Retry-After header.");
+            return RateLimited(http, lease);
         }
 
         if (http.Request.ContentLength > options.MaxRequestBodyBytes)
@@ -54,6 +59,13 @@ internal sealed class DheeRequestFilter(DheeAuthenticator authenticator, DheeRat
 
         http.Items[PrincipalKey] = principal;
         return await next(context).ConfigureAwait(false);
+    }
+
+    private IResult RateLimited(HttpContext http, RateLimitLease lease)
+    {
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : options.RateLimitWindow;
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return Problem(StatusCodes.Status429TooManyRequests, ProblemTypes.RateLimited, "Too many requests.", $"Each credential (and each address without one) may make {options.RateLimitPermits} requests per {options.RateLimitWindow}; retry after the Retry-After header.");
     }
 
     public static IResult TooLarge(long max) =>

@@ -40,6 +40,21 @@ public sealed class LimitsTests : IDisposable
     }
 
     [Fact]
+    public async Task RateLimit_FailedAuthentication_IsLimitedPerAddress()
+    {
+        await using var server = await DheeTestServer.StartAsync(new ScriptedRunExecutor(), o => o.RateLimitPermits = 2);
+        using var guesser = server.Client(apiKey: "guess");
+
+        using var first = await guesser.GetAsync("runs");
+        using var second = await guesser.GetAsync("runs");
+        using var third = await guesser.GetAsync("runs");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, second.StatusCode);
+        Assert.Equal((HttpStatusCode)429, third.StatusCode);
+    }
+
+    [Fact]
     public async Task BodyTooLarge_WithContentLengthOrChunked_Is413()
     {
         await using var server = await DheeTestServer.StartAsync(new ScriptedRunExecutor(), o => o.MaxRequestBodyBytes = 2048);
