@@ -5,7 +5,12 @@ internal static class Program
 {
     public static int Main(string[] args)
     {
-        Console.WriteLine("Dhee benchmarks: no figures registered yet.");
-        return 0;
+        var exitCode = 0;
+        if (args.Length == 0 || args.Contains("server"))
+        {
+            exitCode |= Server.ServerBenchmarks.RunAsync().GetAwaiter().GetResult();
+        }
+
+        return exitCode;
     }
 }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Dhee.Server.Runs;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -27,29 +25,30 @@ internal static class EventStream
 
         var feed = coordinator.Hub.Get(run.PreparationId);
         var last = afterSequence;
-        var builder = new StringBuilder();
+        using var buffer = new MemoryStream();
         try
         {
             await WriteRawAsync(response, "retry: 2000\n: connected\n\n", ct).ConfigureAwait(false);
             while (!ct.IsCancellationRequested)
             {
                 var changed = feed.Changed;
-                if (!feed.TryReadAfter(last, PageSize, out var events))
+                if (!feed.TryReadAfter(last, PageSize, out var frames))
                 {
-                    events = await coordinator.Store.ReadEventsAsync(run.PreparationId, last, PageSize, ct).ConfigureAwait(false);
+                    var stored = await coordinator.Store.ReadEventsAsync(run.PreparationId, last, PageSize, ct).ConfigureAwait(false);
+                    frames = stored.Select(SseFrame.Render).ToArray();
                 }
 
-                if (events.Count > 0)
+                if (frames.Count > 0)
                 {
-                    builder.Clear();
-                    foreach (var e in events)
+                    buffer.SetLength(0);
+                    foreach (var frame in frames)
                     {
-                        builder.Append("id: ").Append(e.Seq.ToString(CultureInfo.InvariantCulture)).Append('\n')
-                            .Append("data: ").Append(JsonSerializer.Serialize(e, ServerJson.Options)).Append("\n\n");
-                        last = e.Seq;
+                        buffer.Write(frame.Bytes);
+                        last = frame.Seq;
                     }
 
-                    await WriteRawAsync(response, builder.ToString(), ct).ConfigureAwait(false);
+                    await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ct).ConfigureAwait(false);
+                    await response.Body.FlushAsync(ct).ConfigureAwait(false);
                     continue;
                 }
 

@@ -8,7 +8,7 @@ internal sealed class RunFeed
 {
     private const int Capacity = 4096;
     private readonly Lock gate = new();
-    private readonly List<RunEvent> recent = [];
+    private readonly List<SseFrame> recent = [];
     private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Gets a value indicating whether an execution of the run is live in this process.</summary>
@@ -28,11 +28,13 @@ internal sealed class RunFeed
 
     public void Publish(IReadOnlyList<RunEvent> events)
     {
+        // Render outside the lock, once for all subscribers.
+        var frames = events.Select(SseFrame.Render).ToArray();
         lock (gate)
         {
             if (Active)
             {
-                recent.AddRange(events);
+                recent.AddRange(frames);
                 if (recent.Count > 2 * Capacity)
                 {
                     recent.RemoveRange(0, recent.Count - Capacity);
@@ -53,8 +55,8 @@ internal sealed class RunFeed
         }
     }
 
-    /// <summary>Reads events after a sequence number from memory; false when memory does not reach back that far.</summary>
-    public bool TryReadAfter(long afterSequence, int maxCount, out IReadOnlyList<RunEvent> events)
+    /// <summary>Reads event frames after a sequence number from memory; false when memory does not reach back that far.</summary>
+    public bool TryReadAfter(long afterSequence, int maxCount, out IReadOnlyList<SseFrame> events)
     {
         lock (gate)
         {
