@@ -59,13 +59,17 @@ public sealed class LimitsTests : IDisposable
     {
         await using var server = await DheeTestServer.StartAsync(new ScriptedRunExecutor(), o => o.MaxRequestBodyBytes = 2048);
         using var client = server.Client();
-        var big = new JsonObject { ["definition"] = SampleBodies.ThreeNodes(), ["inputs"] = new JsonObject { ["text"] = new string('x', 10_000) } };
+        var big = new JsonObject { ["definition"] = SampleBodies.ThreeNodes(), ["inputs"] = new JsonObject { ["text"] = new string('x', 3_000) } };
 
-        using var sized = await client.PostAsync("runs", new StringContent(big.ToJsonString(), Encoding.UTF8, "application/json"));
+        // Expect: 100-continue lets the server refuse before the client sends the body (no broken pipe on refusal).
+        using var sizedRequest = new HttpRequestMessage(HttpMethod.Post, "runs") { Content = new StringContent(big.ToJsonString(), Encoding.UTF8, "application/json") };
+        sizedRequest.Headers.ExpectContinue = true;
+        using var sized = await client.SendAsync(sizedRequest);
         using var chunkedContent = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(big.ToJsonString())));
         chunkedContent.Headers.ContentType = new("application/json");
         using var chunkedRequest = new HttpRequestMessage(HttpMethod.Post, "runs") { Content = chunkedContent };
         chunkedRequest.Headers.TransferEncodingChunked = true;
+        chunkedRequest.Headers.ExpectContinue = true;
         using var chunked = await client.SendAsync(chunkedRequest);
 
         Assert.Equal(ProblemTypes.PayloadTooLarge, (string?)(await RunApi.ProblemAsync(sized, HttpStatusCode.RequestEntityTooLarge))["type"]);
