@@ -47,10 +47,17 @@ internal static class AtomicFile
     }
 
     /// <summary>A unique temporary name in the same folder as <paramref name="path"/>, so the final rename stays on one file system.</summary>
-    public static string TempPathFor(string path)
+    public static string TempPathFor(string path) => TempPathFor(path, keepExtension: false);
+
+    /// <summary>
+    /// A unique temporary name beside <paramref name="path"/>; with <paramref name="keepExtension"/> it ends in the target's
+    /// extension, for tools (ffmpeg) that pick the file format from the name.
+    /// </summary>
+    public static string TempPathFor(string path, bool keepExtension)
     {
         var full = Path.GetFullPath(path);
-        return Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        var suffix = keepExtension ? ".tmp" + Path.GetExtension(full) : ".tmp";
+        return Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}{suffix}");
     }
 
     /// <summary>Deletes a file, ignoring a missing file or a failure (used on clean-up paths).</summary>
