@@ -1,5 +1,6 @@
 using Dhee.Bundles;
 using Dhee.Errors;
+using Dhee.Registry;
 using Dhee.Server;
 using Dhee.Server.Catalog;
 using Dhee.Server.Execution;
@@ -17,8 +18,8 @@ public static class DheeServerServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the run service: the store (SQLite when <see cref="DheeServerOptions.DatabasePath"/> is set, else memory),
-    /// the runner catalog, run coordination, authentication, rate limiting, and the background service that marks
-    /// interrupted runs and prunes old ones. Register a <see cref="Walker"/> (runs then use <see cref="WalkerRunExecutor"/>) or an <see cref="IRunExecutor"/>; map the endpoints with <c>MapDhee()</c>.
+    /// the runner catalog (a registered <see cref="RunnerRegistry"/>'s runners, else <see cref="DheeServerOptions.CatalogRunners"/>), run coordination, authentication, rate limiting, and the background service that marks
+    /// interrupted runs and prunes old ones. Register a <see cref="RunnerRegistry"/> or a <see cref="Walker"/> (runs then use <see cref="WalkerRunExecutor"/>) or an <see cref="IRunExecutor"/>; map the endpoints with <c>MapDhee()</c>.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Configures the options.</param>
@@ -38,12 +39,15 @@ public static class DheeServerServiceCollectionExtensions
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IRunStore>(_ => options.DatabasePath is { } path ? new SqliteRunStore(path) : new InMemoryRunStore());
-        services.TryAddSingleton<IRunnerCatalog, OptionsRunnerCatalog>();
+        services.TryAddSingleton<IRunnerCatalog>(sp => sp.GetService<RunnerRegistry>() is { } registry
+            ? new RegistryRunnerCatalog(registry)
+            : new OptionsRunnerCatalog(options));
+        services.TryAddSingleton(sp => new RunnerReadiness(sp.GetRequiredService<IRunnerCatalog>(), sp.GetService<RunnerRegistry>()));
         options.BundleLoader ??= BundleLoader.Load;
-        services.TryAddSingleton<IRunExecutor>(sp => sp.GetService<Walker>() is { } walker
+        services.TryAddSingleton<IRunExecutor>(sp => (sp.GetService<Walker>() ?? WalkerOver(sp.GetService<RunnerRegistry>())) is { } walker
             ? new WalkerRunExecutor(walker, sp.GetService<WalkerRunExecutorOptions>(), sp.GetService<TimeProvider>())
             : throw new DheeConfigurationException(
-                "No IRunExecutor is registered for the Dhee run service; register a Walker (runs use WalkerRunExecutor) or an IRunExecutor, for example services.AddSingleton<IRunExecutor, SimulatedRunExecutor>() for a dry run."));
+                "No IRunExecutor is registered for the Dhee run service; register a RunnerRegistry or a Walker (runs then use WalkerRunExecutor) or an IRunExecutor, for example services.AddSingleton<IRunExecutor, SimulatedRunExecutor>() for a dry run."));
         services.TryAddSingleton<RunEventHub>();
         services.TryAddSingleton<RunCoordinator>();
         services.TryAddSingleton<DheeAuthenticator>();
@@ -51,4 +55,9 @@ public static class DheeServerServiceCollectionExtensions
         services.AddHostedService<RunMaintenanceService>();
         return services;
     }
+
+    private static Walker? WalkerOver(RunnerRegistry? registry) => registry is null ? null : new Walker(
+        tool => registry.TryGet(tool, out var registration) ? registration.Runner : null,
+        registry.ValidateBundle,
+        tool => registry.TryGet(tool, out var registration) ? registration.Manifest.Version : null);
 }

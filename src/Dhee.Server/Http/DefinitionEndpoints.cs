@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Dhee.Definitions;
-using Dhee.Schema;
 using Dhee.Server.Catalog;
 using Dhee.Validation;
 using Microsoft.AspNetCore.Http;
@@ -13,7 +12,7 @@ internal static class DefinitionEndpoints
     public static IResult Catalog(IRunnerCatalog catalog) =>
         TypedResults.Json(new { runners = catalog.ListRunners() }, ServerJson.Options);
 
-    public static async Task<IResult> ValidateAsync(HttpContext context, IRunnerCatalog catalog, DheeServerOptions options)
+    public static async Task<IResult> ValidateAsync(HttpContext context, RunnerReadiness readiness, DheeServerOptions options)
     {
         var (definition, problem) = await ReadDefinitionAsync(context, options).ConfigureAwait(false);
         if (definition is null)
@@ -21,7 +20,7 @@ internal static class DefinitionEndpoints
             return problem!;
         }
 
-        var problems = Validate(definition, catalog);
+        var problems = Validate(definition, readiness);
         return problems.Count == 0
             ? TypedResults.Json(new { valid = true, problems = Array.Empty<ValidationProblem>() }, ServerJson.Options)
             : ApiProblem.Invalid($"Definition '{definition.Id}' has {problems.Count} problem(s).", problems).ToResult();
@@ -94,33 +93,10 @@ internal static class DefinitionEndpoints
         return TypedResults.Json(new { definition = editor.Definition, inputHandles = handles }, ServerJson.Options);
     }
 
-    internal static IReadOnlyList<ValidationProblem> Validate(DagDefinition definition, IRunnerCatalog catalog)
+    internal static IReadOnlyList<ValidationProblem> Validate(DagDefinition definition, RunnerReadiness readiness)
     {
-        var problems = DefinitionValidator.Validate(definition).ToList();
-        var known = catalog.ListRunners().GroupBy(r => r.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        if (known.Count > 0)
-        {
-            for (var i = 0; i < definition.Nodes.Count; i++)
-            {
-                var tool = definition.Nodes[i].Tool;
-                if (known.TryGetValue(tool ?? string.Empty, out var runner))
-                {
-                    problems.AddRange(JsonSchemaValidator.Validate(definition.Nodes[i].Config, runner.ConfigSchema, $"$.nodes[{i}].config"));
-                }
-                else if (!string.IsNullOrWhiteSpace(tool))
-                {
-                    problems.Add(new ValidationProblem
-                    {
-                        JsonPath = $"$.nodes[{i}].tool",
-                        Code = "definition.tool-unknown",
-                        Message = $"No runner is registered for tool '{tool}'.",
-                        Fix = "Pick a tool from the catalog endpoint, or install the runner package that provides it.",
-                    });
-                }
-            }
-        }
-
-        return problems;
+        var problems = DefinitionValidator.Validate(DefinitionEditor.Normalize(definition));
+        return problems.Count > 0 ? problems : readiness.Check(DefinitionBundleConverter.ToBundle(definition));
     }
 
     private static async ValueTask<(DagDefinition? Definition, IResult? Problem)> ReadDefinitionAsync(HttpContext context, DheeServerOptions options)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Dhee.Definitions;
+using Dhee.Server.Catalog;
 using Dhee.Server.Runs;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
@@ -12,7 +13,7 @@ internal static class RunEndpoints
 {
     private const int MaxPageSize = 200;
 
-    public static async Task<IResult> CreateAsync(HttpContext context, RunCoordinator coordinator, DheeServerOptions options)
+    public static async Task<IResult> CreateAsync(HttpContext context, RunCoordinator coordinator, RunnerReadiness readiness, DheeServerOptions options)
     {
         var (body, problem) = await JsonBody.ReadObjectAsync(context, options.MaxRequestBodyBytes).ConfigureAwait(false);
         if (body is null)
@@ -69,6 +70,12 @@ internal static class RunEndpoints
         if (bundle is null)
         {
             return resolveProblem!.ToResult();
+        }
+
+        var notReady = readiness.Check(bundle);
+        if (notReady.Count > 0)
+        {
+            return ApiProblem.Invalid($"'{bundle.Id}' cannot run on this server's runners.", notReady).ToResult();
         }
 
         var principal = DheeRequestFilter.Principal(context);
