@@ -48,7 +48,7 @@ public static class DefinitionBundleConverter
             }
         }
 
-        return new Bundle
+        var bundle = new Bundle
         {
             Id = normalized.Id,
             Version = normalized.Version,
@@ -57,6 +57,15 @@ public static class DefinitionBundleConverter
             Nodes = normalized.Nodes.Select(n => ToBundleNode(normalized, n)).ToArray(),
             Extensions = new JsonObject { [BindingsExtensionKey] = bindings },
         };
+
+        // The bundle rules (output patterns, collections, …) apply to what the definition becomes.
+        var bundleProblems = BundleValidator.Validate(bundle);
+        if (bundleProblems.Count > 0)
+        {
+            throw new DheeValidationException($"definition '{definition.Id}' becomes an invalid bundle", bundleProblems);
+        }
+
+        return bundle;
     }
 
     private static BundleNode ToBundleNode(DagDefinition definition, DagNodeDefinition node)

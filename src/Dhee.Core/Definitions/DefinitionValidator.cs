@@ -31,6 +31,10 @@ public static class DefinitionValidator
             {
                 Add($"{path}.id", "definition.node-id-missing", $"Node {i} has no id.", "Give every node a unique id.");
             }
+            else if (!IsSafeId(node.Id))
+            {
+                Add($"{path}.id", "definition.node-id-invalid", $"Node id '{node.Id}' may only use letters, digits, '_', '-' and '.', starting with a letter or digit (ids become output file names).", "Rename the node, for example 'image_1'.");
+            }
             else if (!nodeIds.Add(node.Id))
             {
                 Add($"{path}.id", "definition.node-duplicate", $"Node id '{node.Id}' is used more than once.", "Rename one of the nodes.");
@@ -120,6 +124,10 @@ public static class DefinitionValidator
 
         return problems;
     }
+
+    internal static bool IsSafeId(string id) =>
+        char.IsAsciiLetterOrDigit(id[0]) && !id.Contains("..", StringComparison.Ordinal)
+        && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.');
 
     internal static IReadOnlyList<string> Sinks(DagDefinition definition) =>
         definition.Nodes.Where(n => !definition.Edges.Any(e => e.From == n.Id)).Select(n => n.Id).ToArray();

@@ -67,4 +67,15 @@ public class DefinitionBundleConverterTests
         Assert.Contains(problems, p => p.Code == "definition.handle-bound");
         Assert.Contains(problems, p => p.Code == "definition.list-gap");
     }
+
+    [Theory]
+    [InlineData("../escape")]
+    [InlineData("a/b")]
+    [InlineData(".hidden")]
+    public void Validate_NodeIdThatWouldBeAnUnsafeFileName_IsReported(string id)
+    {
+        var definition = new DagDefinition { Id = "d", Nodes = [new DagNodeDefinition { Id = id, Tool = "t" }] };
+
+        Assert.Contains(DefinitionValidator.Validate(definition), p => p.Code == "definition.node-id-invalid");
+    }
 }
