@@ -47,8 +47,8 @@ internal static class EventStream
                         last = frame.Seq;
                     }
 
-                    await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ct).ConfigureAwait(false);
-                    await response.Body.FlushAsync(ct).ConfigureAwait(false);
+                    // PipeWriter.WriteAsync writes and flushes in one step.
+                    await response.BodyWriter.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ct).ConfigureAwait(false);
                     continue;
                 }
 
@@ -91,7 +91,6 @@ internal static class EventStream
 
     private static async Task WriteRawAsync(HttpResponse response, string text, CancellationToken ct)
     {
-        await response.WriteAsync(text, ct).ConfigureAwait(false);
-        await response.Body.FlushAsync(ct).ConfigureAwait(false);
+        await response.BodyWriter.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), ct).ConfigureAwait(false);
     }
 }
