@@ -46,7 +46,7 @@ public class AuthTests
     }
 
     [Fact]
-    public async Task OtherUser_CannotReadCancelStreamStartDeleteOrListARun()
+    public async Task OtherUser_CannotReadCancelStreamStartResumeDeleteOrListARun()
     {
         var executor = new ScriptedRunExecutor();
         await using var server = await DheeTestServer.StartAsync(executor);
@@ -62,10 +62,11 @@ public class AuthTests
             using var events = await bob.GetAsync($"runs/{id}/events");
             using var cancel = await bob.PostAsync($"runs/{id}/cancel", null);
             using var start = await bob.PostAsync($"runs/{id}/start", null);
+            using var resume = await bob.PostAsync($"runs/{id}/resume", null);
             using var delete = await bob.DeleteAsync($"runs/{id}");
             using var graph = await bob.GetAsync($"runs/{id}/graph");
             using var output = await bob.GetAsync($"runs/{id}/outputs/project.json");
-            foreach (var response in new[] { result, get, events, cancel, start, delete, graph, output })
+            foreach (var response in new[] { result, get, events, cancel, start, resume, delete, graph, output })
             {
                 Assert.Equal(ProblemTypes.NotFound, (string?)(await RunApi.ProblemAsync(response, HttpStatusCode.NotFound))["type"]);
             }
