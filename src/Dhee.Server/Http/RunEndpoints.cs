@@ -12,6 +12,7 @@ namespace Dhee.Server.Http;
 internal static class RunEndpoints
 {
     private const int MaxPageSize = 200;
+    private const int MaxLiveEvents = 200_000;
 
     public static async Task<IResult> CreateAsync(HttpContext context, RunCoordinator coordinator, RunnerReadiness readiness, DheeServerOptions options)
     {
@@ -122,9 +123,22 @@ internal static class RunEndpoints
             return ApiProblem.NotFound(id).ToResult();
         }
 
-        var result = run.Status.IsFinished() && run.Result is { } finished
-            ? finished with { Status = run.Status }
-            : new RunResult { DagRunId = run.DagRunId ?? string.Empty, Status = run.Status };
+        RunResult result;
+        if (run.Status.IsFinished() && run.Result is { } finished)
+        {
+            result = finished with { Status = run.Status };
+        }
+        else if (run.Status == RunStatus.Running)
+        {
+            // Traces so far, rebuilt from the stored events.
+            var events = await coordinator.Store.ReadEventsAsync(run.PreparationId, 0, MaxLiveEvents, context.RequestAborted).ConfigureAwait(false);
+            result = LiveTraces.Build(run, events);
+        }
+        else
+        {
+            result = new RunResult { DagRunId = run.DagRunId ?? string.Empty, Status = run.Status };
+        }
+
         return TypedResults.Json(result, ServerJson.Options);
     }
 

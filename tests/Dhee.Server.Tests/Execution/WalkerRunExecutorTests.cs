@@ -63,6 +63,27 @@ public sealed class WalkerRunExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task GetRunResult_WhileRunning_ReturnsTracesSoFar()
+    {
+        await using var server = await StartAsync(new TextRunner("test.text", delay: TimeSpan.FromSeconds(2)));
+        using var client = server.Client();
+        var preparationId = await RunApi.CreateAsync(client, TwoNodes());
+        await using var stream = await SseClient.ConnectAsync(client, $"runs/{preparationId}/events");
+        await RunApi.StartAsync(client, preparationId);
+        while (await stream.NextAsync() is { } e && (string?)e.Json!["kind"] != "node.started")
+        {
+        }
+
+        var result = await RunApi.ResultAsync(client, preparationId);
+
+        Assert.Equal("running", (string?)result["status"]);
+        var trace = result["traces"]!.AsArray().Single()!;
+        Assert.Equal("draft", (string?)trace["nodeId"]);
+        Assert.Equal("running", (string?)trace["status"]);
+        Assert.Equal("test.text", (string?)trace["runner"]);
+    }
+
+    [Fact]
     public async Task Run_WithFailingNode_ReportsNodeErrorFromTheWalk()
     {
         await using var server = await StartAsync(new TextRunner("test.text"));
