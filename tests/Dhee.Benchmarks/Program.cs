@@ -16,6 +16,8 @@ internal static class Program
         ok &= PluginBenchmarks.Run(Console.Out) == 0;
         Console.WriteLine("comfy:");
         ok &= await ComfyBenchmarks.RunAsync(args) == 0;
+        Console.WriteLine("server:");
+        ok &= await Server.ServerBenchmarks.RunAsync() == 0;
         Console.WriteLine(ok ? "all benchmark runs completed correctly" : "a benchmark run produced a wrong result");
         return ok ? 0 : 1;
     }
