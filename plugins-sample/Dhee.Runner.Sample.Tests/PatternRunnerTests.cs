@@ -10,9 +10,10 @@ namespace Dhee.Runner.Sample.Tests;
 
 public class PatternRunnerTests
 {
-    internal static RunnerContext Context(string projectDir, JsonObject config, IGenerationCache? cache = null, string output = "assets/p.png", CancellationToken token = default)
+    internal static RunnerContext Context(string projectDir, JsonObject config, IGenerationCache? cache = null, string output = "assets/p.png", JsonNode? item = null, CancellationToken token = default)
         => new()
         {
+            Item = item,
             ProjectDir = projectDir,
             Node = new BundleNode
             {
@@ -57,6 +58,20 @@ public class PatternRunnerTests
         var first = DecodePng(Path.Combine(a.Path, "assets/p.png")).Pixels;
         Assert.Equal(first, DecodePng(Path.Combine(b.Path, "assets/p.png")).Pixels);
         Assert.NotEqual(first, DecodePng(Path.Combine(c.Path, "assets/p.png")).Pixels);
+    }
+
+    [Fact]
+    public async Task RunAsync_CollectionItemsWithoutPrompt_EachItemDrawsItsOwnPattern()
+    {
+        using var a = new TestProjectDirectory("sample");
+        using var b = new TestProjectDirectory("sample");
+        var runner = new PatternRunner();
+        var config = new JsonObject { ["width"] = 48, ["height"] = 48, ["style"] = "rings" };
+
+        await runner.RunAsync(Context(a.Path, (JsonObject)config.DeepClone(), item: new JsonObject { ["id"] = "dawn" }));
+        await runner.RunAsync(Context(b.Path, (JsonObject)config.DeepClone(), item: new JsonObject { ["id"] = "night" }));
+
+        Assert.NotEqual(DecodePng(Path.Combine(a.Path, "assets/p.png")).Pixels, DecodePng(Path.Combine(b.Path, "assets/p.png")).Pixels);
     }
 
     [Theory]

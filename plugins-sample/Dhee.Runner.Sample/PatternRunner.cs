@@ -150,7 +150,8 @@ public sealed class PatternRunner : IRunner
         {
             spec = null!;
             var config = context.Config;
-            var text = config["prompt"] is JsonValue p && p.TryGetValue<string>(out var prompt) ? prompt : context.Inputs.ToJson().ToJsonString();
+            // The prompt, else the collection item (so every item draws its own pattern), else all inputs.
+            var text = config["prompt"] is JsonValue p && p.TryGetValue<string>(out var prompt) ? prompt : context.Item?.ToJsonString() ?? context.Inputs.ToJson().ToJsonString();
             if (!TryInt(config, "width", 256, out var width, out error) || !TryInt(config, "height", 256, out var height, out error))
             {
                 return false;

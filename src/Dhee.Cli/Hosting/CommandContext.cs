@@ -82,12 +82,20 @@ internal sealed class CommandContext
     private static IAnsiConsole CreateConsole(TextWriter writer)
     {
         var isTerminal = ReferenceEquals(writer, System.Console.Out) && !System.Console.IsOutputRedirected;
-        return AnsiConsole.Create(new AnsiConsoleSettings
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(writer),
             Ansi = isTerminal ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = isTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = isTerminal ? InteractionSupport.Detect : InteractionSupport.No,
         });
+
+        // Redirected output has no terminal width; tables would wrap at 80 columns and break words.
+        if (!isTerminal)
+        {
+            console.Profile.Width = 200;
+        }
+
+        return console;
     }
 }

@@ -128,6 +128,54 @@ public class PluginsEndToEndTests
     }
 }
 
+/// <summary>The main job: the offline storyboard sample walks end to end, and a second walk is served from the cache.</summary>
+[Collection(nameof(RunnersDirEnvironment))]
+public class StoryboardSampleTests
+{
+    [Fact]
+    public async Task Run_StoryboardTwiceIntoNewProjects_SecondWalkServesEveryGeneratedOutputFromCache()
+    {
+        using var dir = new TestProjectDirectory("cli-storyboard");
+        var runners = Path.Combine(dir.Path, "runners");
+        var packages = typeof(StoryboardSampleTests).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false).Cast<System.Reflection.AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "SamplePluginPackages").Value!;
+        var nupkg = Assert.Single(Directory.GetFiles(packages, "Dhee.Runner.Sample.*.nupkg"));
+        var bundle = CliRun.RepoPath("samples/bundles/storyboard");
+        var previousRunners = Environment.GetEnvironmentVariable("DHEE_RUNNERS_DIR");
+        var previousCache = Environment.GetEnvironmentVariable("DHEE_CACHE_ROOT");
+
+        Assert.Equal(ExitCodes.Ok, (await CliRun.InvokeAsync("plugins", "install", nupkg, "--runners-dir", runners)).ExitCode);
+        CliRunResult first, second;
+        try
+        {
+            Environment.SetEnvironmentVariable("DHEE_RUNNERS_DIR", runners);
+            Environment.SetEnvironmentVariable("DHEE_CACHE_ROOT", Path.Combine(dir.Path, "cache"));
+            first = await CliRun.InvokeAsync("run", bundle, "--project", Path.Combine(dir.Path, "a"), "--json");
+            second = await CliRun.InvokeAsync("run", bundle, "--project", Path.Combine(dir.Path, "b"), "--json");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DHEE_RUNNERS_DIR", previousRunners);
+            Environment.SetEnvironmentVariable("DHEE_CACHE_ROOT", previousCache);
+        }
+
+        Assert.True(first.ExitCode == ExitCodes.Ok, first.Output + first.Error);
+        Assert.True(second.ExitCode == ExitCodes.Ok, second.Output + second.Error);
+        var video = Path.Combine(dir.Path, "a", "final", "storyboard.mp4");
+        Assert.True(new FileInfo(video).Length > 1000, "the final video is missing or empty");
+
+        using var firstJson = System.Text.Json.JsonDocument.Parse(first.Output);
+        using var secondJson = System.Text.Json.JsonDocument.Parse(second.Output);
+        Assert.Equal(0, firstJson.RootElement.GetProperty("cached").GetInt32());
+        var traces = secondJson.RootElement.GetProperty("traces").EnumerateArray().ToList();
+        var media = traces.Where(t => t.GetProperty("nodeId").GetString() != "shot_plan").ToList();
+        Assert.Equal(9, media.Count);
+        Assert.All(media, t => Assert.True(t.GetProperty("cached").GetBoolean(), t.ToString()));
+        Assert.Equal(File.ReadAllBytes(video), File.ReadAllBytes(Path.Combine(dir.Path, "b", "final", "storyboard.mp4")));
+    }
+}
+
 /// <summary>Tests that set DHEE_RUNNERS_DIR run one at a time.</summary>
 [CollectionDefinition(nameof(RunnersDirEnvironment), DisableParallelization = true)]
 public sealed class RunnersDirEnvironment
