@@ -1,11 +1,13 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Dhee.BuiltIn;
 using Dhee.BuiltIn.Llm;
 using Dhee.Bundles;
 using Dhee.Caching;
-using Dhee.Runners;
+using Dhee.Comfy;
+using Dhee.Comfy.Runners;
+using Dhee.Endpoints;
 using Dhee.Testing;
+using Dhee.Testing.Comfy;
 using Dhee.Testing.OpenAI;
 using Dhee.Tests.BuiltIn.Ffmpeg;
 using Dhee.Walking;
@@ -14,20 +16,24 @@ using Microsoft.Extensions.AI;
 namespace Dhee.Tests.BuiltIn;
 
 /// <summary>
-/// Walks samples/bundles/explainer end to end: llm.generate against a loopback OpenAI-compatible server, a stand-in
-/// comfy.tti that paints a placeholder still with ffmpeg (ComfyUI runners are not in this branch), the real
-/// ffmpeg.kenburns and ffmpeg.concat.
+/// Walks samples/bundles/explainer end to end with the real runners: llm.generate against a loopback OpenAI-compatible
+/// server, comfy.tti against a loopback ComfyUI server (its "local" endpoint is given through a resolver lookup, not the
+/// process environment), and ffmpeg.kenburns and ffmpeg.concat. The cache lives in a temp folder.
 /// </summary>
 public sealed class ExplainerSampleTests : IAsyncLifetime
 {
     private readonly TestProjectDirectory _project = new("dhee-explainer");
     private readonly TestProjectDirectory _cache = new("dhee-explainer-cas");
     private LoopbackOpenAIServer _server = null!;
+    private LoopbackComfyServer _comfy = null!;
     private OpenAICompatibleChatClient _client = null!;
 
     public async Task InitializeAsync()
     {
         _server = await LoopbackOpenAIServer.StartAsync();
+        var comfyOptions = new LoopbackComfyServerOptions();
+        comfyOptions.Models["checkpoints"] = ["v1-5-pruned-emaonly.safetensors"];
+        _comfy = await LoopbackComfyServer.StartAsync(comfyOptions);
         _client = new OpenAICompatibleChatClient(new OpenAICompatibleChatClientOptions { Endpoint = _server.BaseUri, ApiKeyEnvironmentVariable = null, Model = "loop" });
     }
 
@@ -35,6 +41,7 @@ public sealed class ExplainerSampleTests : IAsyncLifetime
     {
         _client.Dispose();
         await _server.DisposeAsync();
+        await _comfy.DisposeAsync();
         _project.Dispose();
         _cache.Dispose();
     }
@@ -57,12 +64,21 @@ public sealed class ExplainerSampleTests : IAsyncLifetime
               { "id": "beat_3", "narration": "It erupts.", "visual": "an eruption at night" } ] }
             ```
             """));
-        for (var i = 0; i < 3; i++)
+        string[] imagePrompts =
+        [
+            "A glowing magma chamber deep under a volcano, cross-section",
+            "A bulging volcanic cone under pressure, cross-section",
+            "A volcano erupting at night, lava fountains",
+        ];
+        foreach (var imagePrompt in imagePrompts)
         {
-            _server.Enqueue(ScriptedChatReply.Text("{\"imagePrompt\": \"A dramatic cross-section illustration of a volcano, warm light\"}"));
+            _server.Enqueue(ScriptedChatReply.Text(new JsonObject { ["imagePrompt"] = imagePrompt }.ToJsonString()));
         }
 
-        var runners = BuiltInRunners.All().Select(r => r.Runner).Append(new PlaceholderImageRunner()).ToList();
+        // The real comfy.tti, with the bundle's "local" endpoint resolved to the loopback ComfyUI without touching env vars.
+        var endpoints = new EndpointResolver(null, name => name == "ENDPOINT_LOCAL" ? _comfy.BaseUri.ToString() : null);
+        var tti = new ComfyTtiRunner(new ComfyExecutor(new ComfyClientFactory(), endpoints));
+        var runners = BuiltInRunners.All().Select(r => r.Runner).Where(r => r is not ComfyTtiRunner).Append(tti).ToList();
         var walker = new Walker(runners);
         var options = new WalkOptions
         {
@@ -88,6 +104,32 @@ public sealed class ExplainerSampleTests : IAsyncLifetime
         {
             Assert.True(File.Exists(Path.Combine(_project.Path, "assets/clips", beat + ".mp4")), beat);
         }
+
+        // The stills came from the loopback ComfyUI: it accepted one prompt per beat, each carrying that beat's LLM-written
+        // image prompt, and every beat image is byte-for-byte one of the files the server saved.
+        Assert.Equal(3, _comfy.AcceptedPrompts);
+        using var http = new HttpClient { BaseAddress = _comfy.BaseUri };
+        var history = JsonNode.Parse(await http.GetStringAsync(new Uri("history", UriKind.Relative)))!.AsObject();
+        Assert.Equal(3, history.Count);
+        var submittedPrompts = new List<string>();
+        var savedImages = new List<byte[]>();
+        foreach (var (_, entry) in history)
+        {
+            var graph = entry!["prompt"]![2]!.AsObject();
+            submittedPrompts.Add(graph["6"]!["inputs"]!["text"]!.GetValue<string>());
+            Assert.Equal(1280, graph["5"]!["inputs"]!["width"]!.GetValue<int>());
+            foreach (var image in entry["outputs"]!["9"]!["images"]!.AsArray())
+            {
+                savedImages.Add(_comfy.GetFile(image!["type"]!.GetValue<string>(), image["subfolder"]!.GetValue<string>(), image["filename"]!.GetValue<string>())!);
+            }
+        }
+
+        Assert.Equal(imagePrompts.Order(StringComparer.Ordinal), submittedPrompts.Order(StringComparer.Ordinal));
+        foreach (var beat in new[] { "beat_1", "beat_2", "beat_3" })
+        {
+            var still = await File.ReadAllBytesAsync(Path.Combine(_project.Path, "assets/images", beat + ".png"));
+            Assert.Contains(savedImages, saved => saved.AsSpan().SequenceEqual(still));
+        }
     }
 
     private static string SampleFolder()
@@ -102,26 +144,5 @@ public sealed class ExplainerSampleTests : IAsyncLifetime
         }
 
         throw new InvalidOperationException("samples/bundles/explainer not found above " + AppContext.BaseDirectory);
-    }
-
-    /// <summary>Stands in for comfy.tti: checks the prompt it was given and paints a solid still with ffmpeg.</summary>
-    private sealed class PlaceholderImageRunner : IRunner
-    {
-        public RunnerDescription Describe() => new() { Id = "comfy.tti", DisplayName = "placeholder comfy.tti" };
-
-        public ValueTask<RunnerResult> RunAsync(RunnerContext context)
-        {
-            var prompt = context.Inputs["beat_prompt"].ToJson()?["imagePrompt"]?.GetValue<string>();
-            if (string.IsNullOrEmpty(prompt))
-            {
-                return ValueTask.FromResult(RunnerResult.Failure("no imagePrompt input"));
-            }
-
-            var hue = Math.Abs(context.ItemId!.GetHashCode(StringComparison.Ordinal)) % 0xFFFFFF;
-            var color = "0x" + hue.ToString("X6", CultureInfo.InvariantCulture);
-            Directory.CreateDirectory(Path.GetDirectoryName(context.OutputFullPath)!);
-            TestMedia.Image(context.OutputFullPath, color, 320, 180);
-            return ValueTask.FromResult(RunnerResult.Success(context.OutputPath, new JsonObject { ["prompt"] = prompt }));
-        }
     }
 }

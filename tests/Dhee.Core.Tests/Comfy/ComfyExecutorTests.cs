@@ -73,10 +73,26 @@ public sealed class ComfyExecutorTests : IDisposable
     }
 
     [Fact]
-    public async Task ComfyTti_ExplainerStyleWorkflowAndJsonPromptInput_NotPrunedAndPromptFound()
+    public async Task ComfyTti_OtherWorkflowWithoutReferenceBranchAndJsonPromptInput_NotPrunedAndPromptFound()
     {
         var (executor, factory) = StubExecutor();
-        var bundle = Path.Combine(Path.GetDirectoryName(ComfyRunnerTestKit.SampleBundle)!, "explainer");
+        // A text-to-image workflow of another shape (SDXL-style ids, no LoadImage/VAEEncode branch) given through workflowPath.
+        _project.WriteFile("other-bundle/workflows/tti.json", """
+            {"1": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sd_xl_base_1.0.safetensors"}},
+             "2": {"class_type": "CLIPTextEncode", "inputs": {"clip": ["1", 1], "text": ""}},
+             "3": {"class_type": "CLIPTextEncode", "inputs": {"clip": ["1", 1], "text": "text, watermark, blurry"}},
+             "4": {"class_type": "EmptyLatentImage", "inputs": {"width": 1280, "height": 720, "batch_size": 1}},
+             "5": {"class_type": "KSampler", "inputs": {"model": ["1", 0], "positive": ["2", 0], "negative": ["3", 0], "latent_image": ["4", 0], "seed": 0, "steps": 25, "cfg": 6.5, "sampler_name": "euler", "scheduler": "normal", "denoise": 1.0}},
+             "6": {"class_type": "VAEDecode", "inputs": {"samples": ["5", 0], "vae": ["1", 2]}},
+             "7": {"class_type": "SaveImage", "inputs": {"images": ["6", 0], "filename_prefix": "dhee"}}}
+            """);
+        _project.WriteFile("other-bundle/workflows/tti.manifest.json", """
+            {"inputRequirements": [{"id": "prompt", "type": "text", "required": true}],
+             "parameterMappings": [{"input": "prompt", "nodeId": "2", "field": "text"}, {"input": "seed", "nodeId": "5", "field": "seed"},
+               {"input": "width", "nodeId": "4", "field": "width"}, {"input": "height", "nodeId": "4", "field": "height"},
+               {"input": "filenamePrefix", "nodeId": "7", "field": "filename_prefix"}]}
+            """);
+        var bundle = Path.Combine(_project.Path, "other-bundle");
         var config = new JsonObject { ["workflowPath"] = "workflows/tti.json", ["manifestPath"] = "workflows/tti.manifest.json", ["width"] = 640, ["height"] = 360 };
         var info = factory.Client.ObjectInfo.Raw;
         info["CheckpointLoaderSimple"]!["input"]!["required"]!["ckpt_name"]![0] = new JsonArray("sd_xl_base_1.0.safetensors");
