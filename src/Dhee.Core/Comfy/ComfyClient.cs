@@ -45,11 +45,14 @@ public sealed partial class ComfyClient : IComfyClient
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
         ClientId = options.ClientId ?? Guid.NewGuid().ToString("D");
-        _retry = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
+        // Polly refuses zero retry attempts; TransientRetries = 0 means "no retry strategy at all".
+        var retry = new ResiliencePipelineBuilder();
+        if (options.TransientRetries > 0)
+        {
+            retry.AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<IOException>().Handle<TimeoutException>().Handle<ComfyTransientException>(),
-                MaxRetryAttempts = Math.Max(0, options.TransientRetries),
+                MaxRetryAttempts = options.TransientRetries,
                 Delay = options.RetryBaseDelay,
                 MaxDelay = TimeSpan.FromSeconds(10),
                 BackoffType = DelayBackoffType.Exponential,
@@ -59,8 +62,10 @@ public sealed partial class ComfyClient : IComfyClient
                     _logger.LogWarning("ComfyUI {Endpoint}: transient failure ({Reason}); retry {Attempt}", _address.Display, args.Outcome.Exception?.Message, args.AttemptNumber + 1);
                     return default;
                 },
-            })
-            .Build();
+            });
+        }
+
+        _retry = retry.Build();
     }
 
     /// <summary>Gets the WebSocket client id this client submits prompts under.</summary>

@@ -436,6 +436,20 @@ public sealed class ComfyClientTests
     }
 
     [Fact]
+    public async Task UploadAsync_NoTransientRetries_FailsOnFirstFaultWithComfyException()
+    {
+        await using var server = await LoopbackComfyServer.StartAsync();
+        await using var client = NewClient(server, o => o.TransientRetries = 0);
+        server.Faults.FailNext("POST", "/upload/image", LoopbackFailureKind.BadGateway);
+        using var dir = new TestProjectDirectory("comfy-noretry");
+        var path = Path.Combine(dir.Path, "in.png");
+        await File.WriteAllBytesAsync(path, [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 7]);
+
+        await Assert.ThrowsAsync<ComfyException>(() => client.UploadAsync(path));
+        Assert.Equal(1, server.RequestLog.Count(r => r.StartsWith("POST /upload/image", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task UploadAsync_SameBytesTwice_UploadsOnceAndUsesReturnedName()
     {
         await using var server = await LoopbackComfyServer.StartAsync();
