@@ -93,10 +93,5 @@ public sealed class FfmpegKenBurnsRunnerTests : IDisposable
         Assert.Contains("d=50:s=160x90:fps=25", filter, StringComparison.Ordinal);
     }
 
-    private string P(string relative)
-    {
-        var full = Path.Combine(_project.Path, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        return full;
-    }
+    private string P(string relative) => TestMedia.PathUnder(_project.Path, relative);
 }
