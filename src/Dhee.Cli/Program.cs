@@ -10,6 +10,16 @@ internal static class Program
     /// <summary>Creates every verb of the tool. Add a verb here, one line, kept in alphabetical order.</summary>
     internal static IEnumerable<Command> CreateCommands() =>
     [
+        CacheCommand.Create(),
+        GraphCommand.Create(),
+        InspectCommand.Create(),
+        InvalidateCommand.Create(),
+        NodesCommand.Create(),
+        RunCommand.Create(),
+        RunnersCommand.Create(),
+        StatusCommand.Create(),
+        StopCommand.Create(),
+        ValidateCommand.Create(),
         VersionCommand.Create(),
     ];
 

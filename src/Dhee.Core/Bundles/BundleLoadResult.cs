@@ -8,6 +8,13 @@ public sealed record BundleLoadResult
     /// <summary>Gets the bundle; null when any problem was found.</summary>
     public Bundle? Bundle { get; init; }
 
+    /// <summary>
+    /// Gets the bundle as far as it could be read even when it has problems (missing fields become empty strings or
+    /// defaults), so tools can run further checks, such as the runner registry's, and report everything at once.
+    /// Null when the file could not be read or parsed as JSON. Never run a partial bundle.
+    /// </summary>
+    public Bundle? PartialBundle { get; init; }
+
     /// <summary>Gets every problem found, each with its file, JSON path, line and column where known, and a fix.</summary>
     public IReadOnlyList<ValidationProblem> Problems { get; init; } = [];
 

@@ -137,8 +137,8 @@ public static class BundleLoader
             var (bundle, nodeIndices) = new BundleReader(problems, NodeOptions, DocumentOptions).Read(document.RootElement, file, bundleDir);
             BundleValidator.Validate(bundle, nodeIndices, problems);
             return problems.HasProblems
-                ? new BundleLoadResult { Problems = problems.Problems, SourcePath = file }
-                : new BundleLoadResult { Bundle = bundle, SourcePath = file };
+                ? new BundleLoadResult { Problems = problems.Problems, SourcePath = file, PartialBundle = bundle }
+                : new BundleLoadResult { Bundle = bundle, SourcePath = file, PartialBundle = bundle };
         }
     }
 

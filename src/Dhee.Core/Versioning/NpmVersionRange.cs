@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using NuGet.Versioning;
 
 namespace Dhee.Versioning;
@@ -44,7 +45,7 @@ public sealed class NpmVersionRange
             throw new FormatException(error);
         }
 
-        return result!;
+        return result;
     }
 
     /// <summary>Parses an npm range without throwing.</summary>
@@ -52,7 +53,7 @@ public sealed class NpmVersionRange
     /// <param name="result">The parsed range, or null when invalid.</param>
     /// <param name="error">Why the range is invalid (naming the range), or null when valid.</param>
     /// <returns>True when <paramref name="range"/> is a valid range.</returns>
-    public static bool TryParse(string range, out NpmVersionRange? result, out string? error)
+    public static bool TryParse(string range, [NotNullWhen(true)] out NpmVersionRange? result, [NotNullWhen(false)] out string? error)
     {
         result = null;
         if (range is null)

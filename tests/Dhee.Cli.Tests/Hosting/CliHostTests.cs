@@ -11,7 +11,9 @@ public class CliHostTests
         var result = await CliRun.InvokeAsync("--help");
 
         Assert.Equal(ExitCodes.Ok, result.ExitCode);
-        Assert.Contains("version", result.Output, StringComparison.Ordinal);
+        Assert.Contains("validate", result.Output, StringComparison.Ordinal);
+        Assert.Contains("runners", result.Output, StringComparison.Ordinal);
+        Assert.Contains("dhee validate samples/bundles/invalid/five-problems", result.Output, StringComparison.Ordinal);
         Assert.Contains("Examples:", result.Output, StringComparison.Ordinal);
         Assert.Contains("dhee version", result.Output, StringComparison.Ordinal);
     }
