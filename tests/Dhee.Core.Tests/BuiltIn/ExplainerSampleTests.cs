@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Dhee.BuiltIn;
+using Dhee.Runners.BuiltIn;
 using Dhee.BuiltIn.Llm;
 using Dhee.Bundles;
 using Dhee.Caching;
+using Dhee.Registry;
 using Dhee.Runners;
 using Dhee.Testing;
 using Dhee.Testing.OpenAI;
@@ -62,8 +63,14 @@ public sealed class ExplainerSampleTests : IAsyncLifetime
             _server.Enqueue(ScriptedChatReply.Text("{\"imagePrompt\": \"A dramatic cross-section illustration of a volcano, warm light\"}"));
         }
 
-        var runners = BuiltInRunners.All().Select(r => r.Runner).Append(new PlaceholderImageRunner()).ToList();
-        var walker = new Walker(runners);
+        var registry = new RunnerRegistry();
+        BuiltInRunners.AddTo(registry);
+        registry.Register(new RunnerManifest { Tool = "comfy.tti", Version = "0.1.0", EngineCompat = ">=0.1.0" }, new PlaceholderImageRunner(), "test");
+        Assert.Empty(registry.ValidateBundle(bundle));
+        var walker = new Walker(
+            tool => registry.TryGet(tool, out var registration) ? registration.Runner : null,
+            registry.ValidateBundle,
+            tool => registry.TryGet(tool, out var registration) ? registration.Manifest.Version : null);
         var options = new WalkOptions
         {
             ProjectDir = _project.Path,
