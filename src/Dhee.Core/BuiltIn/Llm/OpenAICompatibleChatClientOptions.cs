@@ -1,3 +1,5 @@
+using Dhee.Errors;
+
 namespace Dhee.BuiltIn.Llm;
 
 /// <summary>
@@ -38,6 +40,7 @@ public sealed class OpenAICompatibleChatClientOptions
     /// endpoint nor the model is set (no LLM configured).
     /// </summary>
     /// <returns>The options, or null.</returns>
+    /// <exception cref="DheeConfigurationException"><c>DHEE_LLM_ENDPOINT</c> is not an http(s) URL.</exception>
     public static OpenAICompatibleChatClientOptions? FromEnvironment()
     {
         var endpoint = Environment.GetEnvironmentVariable(EndpointVariable)?.Trim();
@@ -50,7 +53,12 @@ public sealed class OpenAICompatibleChatClientOptions
         var options = new OpenAICompatibleChatClientOptions { Model = string.IsNullOrEmpty(model) ? null : model };
         if (!string.IsNullOrEmpty(endpoint))
         {
-            options.Endpoint = new Uri(endpoint);
+            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new DheeConfigurationException($"{EndpointVariable} is '{endpoint}', which is not an http(s) URL; set it to the API base, such as https://api.openai.com/v1 or http://localhost:1234/v1.");
+            }
+
+            options.Endpoint = uri;
         }
 
         var keyVariable = Environment.GetEnvironmentVariable(ApiKeyVariableVariable)?.Trim();
