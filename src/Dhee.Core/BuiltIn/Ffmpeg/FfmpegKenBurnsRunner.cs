@@ -79,9 +79,14 @@ internal sealed class FfmpegKenBurnsRunner : FfmpegRunner
         var imageIndex = imageInput is not null
             ? files.FindIndex(f => f.InputName == imageInput)
             : infos.FindIndex(i => i.IsStillImage);
-        if (imageIndex < 0 || !infos[imageIndex].IsStillImage && infos[imageIndex].Video is null)
+        if (imageIndex < 0)
         {
             return RunnerResult.Failure($"{node}: no still image among the inputs ({string.Join(", ", files.Select(f => f.Describe()))}); connect an image input or set imageInput");
+        }
+
+        if (!infos[imageIndex].IsStillImage)
+        {
+            return RunnerResult.Failure($"{node}: {files[imageIndex].Describe()} is not a still image (PNG, JPEG, WebP…); ken burns animates a single picture");
         }
 
         var audioIndex = audioInput is not null
