@@ -130,8 +130,8 @@ internal sealed class FfmpegConcatRunner : FfmpegRunner
         }
 
         var first = clipInfos[0].Video!;
-        var width = ConfigReader.GetInt(config, "width") ?? first.Width;
-        var height = ConfigReader.GetInt(config, "height") ?? first.Height;
+        var width = Even(ConfigReader.GetInt(config, "width") ?? first.Width);
+        var height = Even(ConfigReader.GetInt(config, "height") ?? first.Height);
         var fps = ConfigReader.GetDouble(config, "fps") ?? ParseRate(first.FrameRate) ?? 25;
         var sizeForced = config.ContainsKey("width") || config.ContainsKey("height") || config.ContainsKey("fps");
         var canCopy = reencode == "auto" && crossfade == 0 && soundtrackInfo is null && !sizeForced && SameFormat(clipInfos);

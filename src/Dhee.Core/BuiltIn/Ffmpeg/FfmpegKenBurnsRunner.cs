@@ -191,6 +191,4 @@ internal sealed class FfmpegKenBurnsRunner : FfmpegRunner
             CultureInfo.InvariantCulture,
             $"scale={width * 2}:{height * 2}:force_original_aspect_ratio=increase,crop={width * 2}:{height * 2},setsar=1,zoompan=z='{zoom}':x='{x}':y='{y}':d={frames}:s={width}x{height}:fps={fps},format=yuv420p");
     }
-
-    private static int Even(int value) => value % 2 == 0 ? value : value + 1;
 }

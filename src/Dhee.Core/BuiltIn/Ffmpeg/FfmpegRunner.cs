@@ -249,6 +249,11 @@ internal abstract class FfmpegRunner : IRunner
         yield return "160k";
     }
 
+    /// <summary>Rounds a frame dimension up to even, as yuv420p encoders require.</summary>
+    /// <param name="value">The dimension.</param>
+    /// <returns>The even dimension.</returns>
+    protected static int Even(int value) => value % 2 == 0 ? value : value + 1;
+
     /// <summary>Formats a number for a filter graph or argument (invariant culture, no exponent).</summary>
     /// <param name="value">The number.</param>
     /// <returns>The text.</returns>
