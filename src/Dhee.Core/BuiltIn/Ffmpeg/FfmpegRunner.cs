@@ -51,15 +51,8 @@ internal abstract class FfmpegRunner : IRunner
     /// <param name="displayName">The name shown to people.</param>
     /// <param name="description">A short description.</param>
     /// <returns>The manifest.</returns>
-    protected static RunnerManifest CreateManifest(string tool, string displayName, string description) => new()
-    {
-        Tool = tool,
-        Version = "0.1.0",
-        EngineCompat = ">=0.1.0",
-        DisplayName = displayName,
-        Description = description,
-        Permissions = new RunnerPermissions { Subprocess = true, Environment = [FfmpegTools.FfmpegEnvironmentVariable, FfmpegTools.FfprobeEnvironmentVariable] },
-    };
+    protected static RunnerManifest CreateManifest(string tool, string displayName, string description)
+        => BuiltInManifests.Create(tool, displayName, description, new RunnerPermissions { Subprocess = true, Environment = [FfmpegTools.FfmpegEnvironmentVariable, FfmpegTools.FfprobeEnvironmentVariable] });
 
     /// <summary>Creates the description of an ffmpeg runner from its manifest, with a closed config schema.</summary>
     /// <param name="description">What the runner does.</param>

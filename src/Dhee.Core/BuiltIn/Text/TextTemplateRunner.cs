@@ -23,14 +23,7 @@ internal sealed class TextTemplateRunner : IRunner
     private const string DefaultSeparator = "\n\n";
 
     /// <summary>Gets the runner's registration record.</summary>
-    public static RunnerManifest Manifest { get; } = new()
-    {
-        Tool = Tool,
-        Version = "0.1.0",
-        EngineCompat = ">=0.1.0",
-        DisplayName = "Text template",
-        Description = "Renders a %s template with the node's input text.",
-    };
+    public static RunnerManifest Manifest { get; } = BuiltInManifests.Create(Tool, "Text template", "Renders a %s template with the node's input text.");
 
     /// <inheritdoc/>
     public RunnerDescription Describe() => new()
