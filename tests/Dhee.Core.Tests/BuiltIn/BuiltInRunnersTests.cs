@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Dhee.Registry;
 using Dhee.BuiltIn;
 using Dhee.Schema;
 using NuGet.Versioning;
@@ -37,6 +38,21 @@ public class BuiltInRunnersTests
             Assert.Equal(manifest.Tool, runner.Describe().Id);
             Assert.True(SemanticVersion.TryParse(manifest.Version, out _), manifest.Tool);
             Assert.False(string.IsNullOrWhiteSpace(runner.Describe().Description));
+        }
+    }
+
+    [Fact]
+    public void AddTo_Registry_ListsEveryBuiltInToolAsBuiltIn()
+    {
+        var registry = new RunnerRegistry();
+
+        BuiltInRunners.AddTo(registry);
+
+        foreach (var tool in BuiltInRunners.Tools)
+        {
+            Assert.True(registry.TryGet(tool, out var registration), tool);
+            Assert.Equal(BuiltInRunners.Source, registration.Source);
+            Assert.Equal(tool, registration.Description.Id);
         }
     }
 

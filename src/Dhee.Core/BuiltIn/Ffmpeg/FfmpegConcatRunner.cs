@@ -26,15 +26,7 @@ internal sealed class FfmpegConcatRunner : FfmpegRunner
     }
 
     /// <summary>Gets the runner's registration record.</summary>
-    public static RunnerManifest Manifest { get; } = new()
-    {
-        Tool = Tool,
-        Version = "0.1.0",
-        EngineCompat = ">=0.1.0",
-        DisplayName = "Concatenate clips (ffmpeg)",
-        Description = "Joins upstream clips in order, with optional crossfades and soundtrack.",
-        Permissions = new RunnerPermissions { Subprocess = true, Environment = [FfmpegTools.FfmpegEnvironmentVariable, FfmpegTools.FfprobeEnvironmentVariable] },
-    };
+    public static RunnerManifest Manifest { get; } = CreateManifest(Tool, "Concatenate clips (ffmpeg)", "Joins upstream clips in order, with optional crossfades and soundtrack.");
 
     /// <inheritdoc/>
     protected override RunnerManifest RunnerManifest => Manifest;
@@ -42,7 +34,7 @@ internal sealed class FfmpegConcatRunner : FfmpegRunner
     /// <inheritdoc/>
     public override RunnerDescription Describe()
     {
-        var properties = CommonProperties();
+        var properties = new JsonObject();
         properties["crossfade"] = new JsonObject
         {
             ["type"] = "number",
@@ -80,22 +72,11 @@ internal sealed class FfmpegConcatRunner : FfmpegRunner
             ["default"] = "auto",
         };
 
-        return new RunnerDescription
-        {
-            Id = Tool,
-            DisplayName = "Concatenate clips (ffmpeg)",
-            Description = "Joins the clips of the node's inputs in declared order (lists in order, collections in item order) into one video, re-encoding when formats differ; optional crossfades and a soundtrack input.",
-            Capabilities = ["video-concat", "crossfade", "audio-mux"],
-            InputModalities = [Modality.Video, Modality.Audio],
-            OutputModalities = [Modality.Video],
-            CostHint = CostHint.Free,
-            ConfigSchema = new JsonObject
-            {
-                ["type"] = "object",
-                ["additionalProperties"] = false,
-                ["properties"] = properties,
-            },
-        };
+        return CreateDescription(
+            "Joins the clips of the node's inputs in declared order (lists in order, collections in item order) into one video, re-encoding when formats differ; optional crossfades and a soundtrack input.",
+            ["video-concat", "crossfade", "audio-mux"],
+            [Modality.Video, Modality.Audio],
+            properties);
     }
 
     /// <inheritdoc/>
@@ -110,14 +91,10 @@ internal sealed class FfmpegConcatRunner : FfmpegRunner
         var forceRerun = ConfigReader.GetBool(config, "forceRerun") ?? false;
         var node = $"node '{context.Node.Id}' ({Tool})";
 
-        if (audioInput is not null && !context.Inputs.ContainsKey(audioInput))
+        var (files, allInfos, failure) = await PrepareInputsAsync(context, tools, audioInput).ConfigureAwait(false);
+        if (failure is not null)
         {
-            return RunnerResult.Failure($"{node}: config audioInput is '{audioInput}', but the node has no such input; inputs: {string.Join(", ", context.Inputs.Keys)}");
-        }
-
-        if (!TryCollectFiles(context, out var files, out var collectError))
-        {
-            return RunnerResult.Failure(collectError!);
+            return failure;
         }
 
         var clips = files.Where(f => f.InputName != audioInput).ToList();
@@ -132,14 +109,8 @@ internal sealed class FfmpegConcatRunner : FfmpegRunner
             return RunnerResult.Failure($"{node}: audioInput '{audioInput}' holds {soundtrack.Count} files; it must be a single audio file");
         }
 
-        var (infos, probeError) = await ProbeAllAsync(context, tools, [.. clips, .. soundtrack]).ConfigureAwait(false);
-        if (probeError is not null)
-        {
-            return RunnerResult.Failure(probeError);
-        }
-
-        var clipInfos = infos.Take(clips.Count).ToList();
-        var soundtrackInfo = soundtrack.Count == 1 ? infos[^1] : null;
+        var clipInfos = files.Select((f, i) => (f, i)).Where(p => p.f.InputName != audioInput).Select(p => allInfos[p.i]).ToList();
+        var soundtrackInfo = soundtrack.Count == 1 ? allInfos[files.IndexOf(soundtrack[0])] : null;
         for (var i = 0; i < clips.Count; i++)
         {
             if (clipInfos[i].Video is null || clipInfos[i].DurationSeconds is not > 0)
@@ -159,8 +130,8 @@ internal sealed class FfmpegConcatRunner : FfmpegRunner
         }
 
         var first = clipInfos[0].Video!;
-        var width = ConfigReader.GetInt(config, "width") ?? first.Width;
-        var height = ConfigReader.GetInt(config, "height") ?? first.Height;
+        var width = Even(ConfigReader.GetInt(config, "width") ?? first.Width);
+        var height = Even(ConfigReader.GetInt(config, "height") ?? first.Height);
         var fps = ConfigReader.GetDouble(config, "fps") ?? ParseRate(first.FrameRate) ?? 25;
         var sizeForced = config.ContainsKey("width") || config.ContainsKey("height") || config.ContainsKey("fps");
         var canCopy = reencode == "auto" && crossfade == 0 && soundtrackInfo is null && !sizeForced && SameFormat(clipInfos);

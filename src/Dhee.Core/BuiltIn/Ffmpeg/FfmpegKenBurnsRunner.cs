@@ -21,15 +21,7 @@ internal sealed class FfmpegKenBurnsRunner : FfmpegRunner
     }
 
     /// <summary>Gets the runner's registration record.</summary>
-    public static RunnerManifest Manifest { get; } = new()
-    {
-        Tool = Tool,
-        Version = "0.1.0",
-        EngineCompat = ">=0.1.0",
-        DisplayName = "Ken Burns clip (ffmpeg)",
-        Description = "Zooms and pans over a still image for a duration or the length of an audio input.",
-        Permissions = new RunnerPermissions { Subprocess = true, Environment = [FfmpegTools.FfmpegEnvironmentVariable, FfmpegTools.FfprobeEnvironmentVariable] },
-    };
+    public static RunnerManifest Manifest { get; } = CreateManifest(Tool, "Ken Burns clip (ffmpeg)", "Zooms and pans over a still image for a duration or the length of an audio input.");
 
     /// <inheritdoc/>
     protected override RunnerManifest RunnerManifest => Manifest;
@@ -37,7 +29,7 @@ internal sealed class FfmpegKenBurnsRunner : FfmpegRunner
     /// <inheritdoc/>
     public override RunnerDescription Describe()
     {
-        var properties = CommonProperties();
+        var properties = new JsonObject();
         properties["duration"] = new JsonObject { ["type"] = "number", ["exclusiveMinimum"] = 0, ["maximum"] = 3600, ["description"] = "Clip length in seconds. Required unless an audio input sets the length." };
         properties["imageInput"] = new JsonObject { ["type"] = "string", ["description"] = "The node input holding the image (default: the first input that is a still image)." };
         properties["audioInput"] = new JsonObject { ["type"] = "string", ["description"] = "The node input holding narration audio (default: the first input that is audio only). The clip lasts as long as the audio plus padSeconds." };
@@ -55,22 +47,11 @@ internal sealed class FfmpegKenBurnsRunner : FfmpegRunner
             ["default"] = "none",
         };
 
-        return new RunnerDescription
-        {
-            Id = Tool,
-            DisplayName = "Ken Burns clip (ffmpeg)",
-            Description = "Turns a still image into a zoom/pan video clip lasting 'duration' seconds or the length of an audio input, which is muxed in.",
-            Capabilities = ["image-to-video", "ken-burns", "audio-mux"],
-            InputModalities = [Modality.Image, Modality.Audio],
-            OutputModalities = [Modality.Video],
-            CostHint = CostHint.Free,
-            ConfigSchema = new JsonObject
-            {
-                ["type"] = "object",
-                ["additionalProperties"] = false,
-                ["properties"] = properties,
-            },
-        };
+        return CreateDescription(
+            "Turns a still image into a zoom/pan video clip lasting 'duration' seconds or the length of an audio input, which is muxed in.",
+            ["image-to-video", "ken-burns", "audio-mux"],
+            [Modality.Image, Modality.Audio],
+            properties);
     }
 
     /// <inheritdoc/>
@@ -89,31 +70,23 @@ internal sealed class FfmpegKenBurnsRunner : FfmpegRunner
         var imageInput = ConfigReader.GetString(config, "imageInput");
         var audioInput = ConfigReader.GetString(config, "audioInput");
 
-        foreach (var named in new[] { imageInput, audioInput })
+        var (files, infos, failure) = await PrepareInputsAsync(context, tools, imageInput, audioInput).ConfigureAwait(false);
+        if (failure is not null)
         {
-            if (named is not null && !context.Inputs.ContainsKey(named))
-            {
-                return RunnerResult.Failure($"{node}: config names input '{named}', but the node has no such input; inputs: {string.Join(", ", context.Inputs.Keys)}");
-            }
-        }
-
-        if (!TryCollectFiles(context, out var files, out var collectError))
-        {
-            return RunnerResult.Failure(collectError!);
-        }
-
-        var (infos, probeError) = await ProbeAllAsync(context, tools, files).ConfigureAwait(false);
-        if (probeError is not null)
-        {
-            return RunnerResult.Failure(probeError);
+            return failure;
         }
 
         var imageIndex = imageInput is not null
             ? files.FindIndex(f => f.InputName == imageInput)
             : infos.FindIndex(i => i.IsStillImage);
-        if (imageIndex < 0 || !infos[imageIndex].IsStillImage && infos[imageIndex].Video is null)
+        if (imageIndex < 0)
         {
             return RunnerResult.Failure($"{node}: no still image among the inputs ({string.Join(", ", files.Select(f => f.Describe()))}); connect an image input or set imageInput");
+        }
+
+        if (!infos[imageIndex].IsStillImage)
+        {
+            return RunnerResult.Failure($"{node}: {files[imageIndex].Describe()} is not a still image (PNG, JPEG, WebP…); ken burns animates a single picture");
         }
 
         var audioIndex = audioInput is not null
@@ -218,6 +191,4 @@ internal sealed class FfmpegKenBurnsRunner : FfmpegRunner
             CultureInfo.InvariantCulture,
             $"scale={width * 2}:{height * 2}:force_original_aspect_ratio=increase,crop={width * 2}:{height * 2},setsar=1,zoompan=z='{zoom}':x='{x}':y='{y}':d={frames}:s={width}x{height}:fps={fps},format=yuv420p");
     }
-
-    private static int Even(int value) => value % 2 == 0 ? value : value + 1;
 }

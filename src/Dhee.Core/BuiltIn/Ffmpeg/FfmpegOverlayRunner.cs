@@ -20,15 +20,7 @@ internal sealed class FfmpegOverlayRunner : FfmpegRunner
     }
 
     /// <summary>Gets the runner's registration record.</summary>
-    public static RunnerManifest Manifest { get; } = new()
-    {
-        Tool = Tool,
-        Version = "0.1.0",
-        EngineCompat = ">=0.1.0",
-        DisplayName = "Overlay image (ffmpeg)",
-        Description = "Composites an image over a video at a position.",
-        Permissions = new RunnerPermissions { Subprocess = true, Environment = [FfmpegTools.FfmpegEnvironmentVariable, FfmpegTools.FfprobeEnvironmentVariable] },
-    };
+    public static RunnerManifest Manifest { get; } = CreateManifest(Tool, "Overlay image (ffmpeg)", "Composites an image over a video at a position.");
 
     /// <inheritdoc/>
     protected override RunnerManifest RunnerManifest => Manifest;
@@ -36,7 +28,7 @@ internal sealed class FfmpegOverlayRunner : FfmpegRunner
     /// <inheritdoc/>
     public override RunnerDescription Describe()
     {
-        var properties = CommonProperties();
+        var properties = new JsonObject();
         properties["videoInput"] = new JsonObject { ["type"] = "string", ["description"] = "The node input holding the video (default: the first input that is a video clip)." };
         properties["imageInput"] = new JsonObject { ["type"] = "string", ["description"] = "The node input holding the image (default: the first input that is a still image)." };
         properties["position"] = new JsonObject
@@ -54,22 +46,11 @@ internal sealed class FfmpegOverlayRunner : FfmpegRunner
         properties["start"] = new JsonObject { ["type"] = "number", ["minimum"] = 0, ["description"] = "Seconds into the video when the image appears (default: from the start)." };
         properties["end"] = new JsonObject { ["type"] = "number", ["minimum"] = 0, ["description"] = "Seconds into the video when the image disappears (default: to the end)." };
 
-        return new RunnerDescription
-        {
-            Id = Tool,
-            DisplayName = "Overlay image (ffmpeg)",
-            Description = "Composites an image over a video at a corner, the centre or exact x/y, optionally scaled, translucent or time-limited; the video's audio is kept.",
-            Capabilities = ["video-overlay", "picture-in-picture", "watermark"],
-            InputModalities = [Modality.Video, Modality.Image],
-            OutputModalities = [Modality.Video],
-            CostHint = CostHint.Free,
-            ConfigSchema = new JsonObject
-            {
-                ["type"] = "object",
-                ["additionalProperties"] = false,
-                ["properties"] = properties,
-            },
-        };
+        return CreateDescription(
+            "Composites an image over a video at a corner, the centre or exact x/y, optionally scaled, translucent or time-limited; the video's audio is kept.",
+            ["video-overlay", "picture-in-picture", "watermark"],
+            [Modality.Video, Modality.Image],
+            properties);
     }
 
     /// <inheritdoc/>
@@ -99,23 +80,10 @@ internal sealed class FfmpegOverlayRunner : FfmpegRunner
             return RunnerResult.Failure($"{node}: end ({Num(end.Value)}s) must be after start ({Num(start.Value)}s)");
         }
 
-        foreach (var named in new[] { videoInput, imageInput })
+        var (files, infos, failure) = await PrepareInputsAsync(context, tools, videoInput, imageInput).ConfigureAwait(false);
+        if (failure is not null)
         {
-            if (named is not null && !context.Inputs.ContainsKey(named))
-            {
-                return RunnerResult.Failure($"{node}: config names input '{named}', but the node has no such input; inputs: {string.Join(", ", context.Inputs.Keys)}");
-            }
-        }
-
-        if (!TryCollectFiles(context, out var files, out var collectError))
-        {
-            return RunnerResult.Failure(collectError!);
-        }
-
-        var (infos, probeError) = await ProbeAllAsync(context, tools, files).ConfigureAwait(false);
-        if (probeError is not null)
-        {
-            return RunnerResult.Failure(probeError);
+            return failure;
         }
 
         var videoIndex = videoInput is not null ? files.FindIndex(f => f.InputName == videoInput) : infos.FindIndex(i => i.IsVideoClip);

@@ -46,17 +46,71 @@ internal abstract class FfmpegRunner : IRunner
     /// <returns>The result.</returns>
     protected abstract ValueTask<RunnerResult> RunCoreAsync(RunnerContext context, FfmpegTools tools);
 
-    /// <summary>The common config-schema properties of every ffmpeg runner.</summary>
-    /// <returns>A new object with <c>forceRerun</c>.</returns>
-    protected static JsonObject CommonProperties() => new()
+    /// <summary>Creates the manifest of an ffmpeg runner (it starts processes and reads the ffmpeg path variables).</summary>
+    /// <param name="tool">The tool id.</param>
+    /// <param name="displayName">The name shown to people.</param>
+    /// <param name="description">A short description.</param>
+    /// <returns>The manifest.</returns>
+    protected static RunnerManifest CreateManifest(string tool, string displayName, string description)
+        => BuiltInManifests.Create(tool, displayName, description, new RunnerPermissions { Subprocess = true, Environment = [FfmpegTools.FfmpegEnvironmentVariable, FfmpegTools.FfprobeEnvironmentVariable] });
+
+    /// <summary>Creates the description of an ffmpeg runner from its manifest, with a closed config schema.</summary>
+    /// <param name="description">What the runner does.</param>
+    /// <param name="capabilities">Capability tags.</param>
+    /// <param name="inputs">The media it reads.</param>
+    /// <param name="properties">The config properties besides <c>forceRerun</c>.</param>
+    /// <returns>The description.</returns>
+    protected RunnerDescription CreateDescription(string description, IReadOnlyList<string> capabilities, IReadOnlyList<Modality> inputs, JsonObject properties)
     {
-        ["forceRerun"] = new JsonObject
+        properties["forceRerun"] = new JsonObject
         {
             ["type"] = "boolean",
             ["description"] = "Render again even when a cached or existing output is available.",
             ["default"] = false,
-        },
-    };
+        };
+        return new RunnerDescription
+        {
+            Id = RunnerManifest.Tool,
+            DisplayName = RunnerManifest.DisplayName ?? RunnerManifest.Tool,
+            Description = description,
+            Capabilities = capabilities,
+            InputModalities = inputs,
+            OutputModalities = [Modality.Video],
+            CostHint = CostHint.Free,
+            ConfigSchema = new JsonObject
+            {
+                ["type"] = "object",
+                ["additionalProperties"] = false,
+                ["properties"] = properties,
+            },
+        };
+    }
+
+    /// <summary>
+    /// Checks that the inputs named in config exist, gathers every input file, checks they exist and probes them.
+    /// </summary>
+    /// <param name="context">The runner context.</param>
+    /// <param name="tools">The executables.</param>
+    /// <param name="namedInputs">Input names taken from config (null entries are ignored).</param>
+    /// <returns>The files and their probes, or a failure.</returns>
+    protected static async Task<(List<FfmpegInputFile> Files, List<MediaInfo> Infos, RunnerResult? Failure)> PrepareInputsAsync(RunnerContext context, FfmpegTools tools, params string?[] namedInputs)
+    {
+        foreach (var named in namedInputs)
+        {
+            if (named is not null && !context.Inputs.ContainsKey(named))
+            {
+                return ([], [], RunnerResult.Failure($"node '{context.Node.Id}' ({context.Tool}): config names input '{named}', but the node has no such input; inputs: {string.Join(", ", context.Inputs.Keys)}"));
+            }
+        }
+
+        if (!TryCollectFiles(context, out var files, out var collectError))
+        {
+            return ([], [], RunnerResult.Failure(collectError!));
+        }
+
+        var (infos, probeError) = await ProbeAllAsync(context, tools, files).ConfigureAwait(false);
+        return probeError is null ? (files, infos, null) : ([], [], RunnerResult.Failure(probeError));
+    }
 
     /// <summary>Gathers the media files of the node's inputs in declared order: files, lists in order, maps in item order.</summary>
     /// <param name="context">The runner context.</param>
@@ -67,7 +121,7 @@ internal abstract class FfmpegRunner : IRunner
     {
         files = [];
         error = null;
-        foreach (var name in DeclaredInputOrder(context))
+        foreach (var name in DeclaredInputs.Names(context))
         {
             if (!Flatten(context, name, null, context.Inputs[name], files, out error))
             {
@@ -188,27 +242,15 @@ internal abstract class FfmpegRunner : IRunner
         yield return "160k";
     }
 
+    /// <summary>Rounds a frame dimension up to even, as yuv420p encoders require.</summary>
+    /// <param name="value">The dimension.</param>
+    /// <returns>The even dimension.</returns>
+    protected static int Even(int value) => value % 2 == 0 ? value : value + 1;
+
     /// <summary>Formats a number for a filter graph or argument (invariant culture, no exponent).</summary>
     /// <param name="value">The number.</param>
     /// <returns>The text.</returns>
     protected static string Num(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
-
-    private static IEnumerable<string> DeclaredInputOrder(RunnerContext context)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var declared in context.Node.Inputs)
-        {
-            if (context.Inputs.ContainsKey(declared.From) && seen.Add(declared.From))
-            {
-                yield return declared.From;
-            }
-        }
-
-        foreach (var key in context.Inputs.Keys.Where(k => !seen.Contains(k)).Order(StringComparer.Ordinal))
-        {
-            yield return key;
-        }
-    }
 
     private static bool Flatten(RunnerContext context, string name, string? itemId, InputValue value, List<FfmpegInputFile> files, out string? error)
     {

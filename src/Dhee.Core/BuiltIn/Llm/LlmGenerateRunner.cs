@@ -36,18 +36,14 @@ internal sealed class LlmGenerateRunner : IRunner
     }
 
     /// <summary>Gets the runner's registration record.</summary>
-    public static RunnerManifest Manifest { get; } = new()
-    {
-        Tool = Tool,
-        Version = "0.1.0",
-        EngineCompat = ">=0.1.0",
-        DisplayName = "LLM generate",
-        Description = "Templated LLM call producing Markdown or schema-validated JSON.",
-        Permissions = new RunnerPermissions
+    public static RunnerManifest Manifest { get; } = BuiltInManifests.Create(
+        Tool,
+        "LLM generate",
+        "Templated LLM call producing Markdown or schema-validated JSON.",
+        new RunnerPermissions
         {
             Environment = [OpenAICompatibleChatClientOptions.EndpointVariable, OpenAICompatibleChatClientOptions.ModelVariable, OpenAICompatibleChatClientOptions.ApiKeyVariableVariable],
-        },
-    };
+        });
 
     /// <inheritdoc/>
     public RunnerDescription Describe() => new()

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using Dhee.Inputs;
 using Dhee.Runners;
 using Dhee.Utils;
 
@@ -24,14 +23,7 @@ internal sealed class TextTemplateRunner : IRunner
     private const string DefaultSeparator = "\n\n";
 
     /// <summary>Gets the runner's registration record.</summary>
-    public static RunnerManifest Manifest { get; } = new()
-    {
-        Tool = Tool,
-        Version = "0.1.0",
-        EngineCompat = ">=0.1.0",
-        DisplayName = "Text template",
-        Description = "Renders a %s template with the node's input text.",
-    };
+    public static RunnerManifest Manifest { get; } = BuiltInManifests.Create(Tool, "Text template", "Renders a %s template with the node's input text.");
 
     /// <inheritdoc/>
     public RunnerDescription Describe() => new()
@@ -71,7 +63,7 @@ internal sealed class TextTemplateRunner : IRunner
         ArgumentNullException.ThrowIfNull(context);
         var template = ConfigReader.GetString(context.Config, "template") ?? DefaultTemplate;
         var separator = ConfigReader.GetString(context.Config, "separator") ?? DefaultSeparator;
-        var inputs = OrderedInputs(context);
+        var inputs = DeclaredInputs.Names(context).Select(name => context.Inputs[name]).ToList();
 
         if (inputs.Count == 0 && CountPlaceholders(template) > 0)
         {
@@ -134,26 +126,5 @@ internal sealed class TextTemplateRunner : IRunner
         }
 
         return count;
-    }
-
-    private static List<InputValue> OrderedInputs(RunnerContext context)
-    {
-        var ordered = new List<InputValue>(context.Inputs.Count);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var declared in context.Node.Inputs)
-        {
-            if (seen.Add(declared.From) && context.Inputs.TryGetValue(declared.From, out var value))
-            {
-                ordered.Add(value);
-            }
-        }
-
-        // Inputs the host passed without a declaration (direct runner calls) follow, in name order.
-        foreach (var key in context.Inputs.Keys.Where(k => !seen.Contains(k)).Order(StringComparer.Ordinal))
-        {
-            ordered.Add(context.Inputs[key]);
-        }
-
-        return ordered;
     }
 }

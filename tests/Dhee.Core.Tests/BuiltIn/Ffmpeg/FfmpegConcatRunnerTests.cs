@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Dhee.BuiltIn.Ffmpeg;
+using Dhee.Caching;
 using Dhee.Inputs;
 using Dhee.Runners;
 using Dhee.Testing;
@@ -169,7 +170,8 @@ public sealed class FfmpegConcatRunnerTests : IDisposable
     public async Task RunAsync_CacheHit_RestoresWithoutRunningAgain()
     {
         var a = TestMedia.Clip(P("in/a.mp4"));
-        var cache = new FakeGenerationCache(P("cas"));
+        using var cacheDir = new TestProjectDirectory("dhee-concat-cas");
+        var cache = GenerationCache.Open(new GenerationCacheOptions { Root = cacheDir.Path });
         var first = Create(FfmpegConcatRunner.Tool, _project.Path, "out/1.mp4", inputs: [Input("a", new FileInputValue(a)), Input("b", new FileInputValue(a))], cache: cache);
         var second = Create(FfmpegConcatRunner.Tool, _project.Path, "out/2.mp4", inputs: [Input("a", new FileInputValue(a)), Input("b", new FileInputValue(a))], cache: cache);
 
@@ -180,7 +182,7 @@ public sealed class FfmpegConcatRunnerTests : IDisposable
         Assert.True(r2.Cached);
         Assert.Equal(r1.InputsHash, r2.InputsHash);
         Assert.Equal(await File.ReadAllBytesAsync(first.OutputFullPath), await File.ReadAllBytesAsync(second.OutputFullPath));
-        Assert.Equal(1, cache.Puts);
+        Assert.Equal(1, (await cache.GetStatsAsync()).EntryCount);
     }
 
     [Fact]
@@ -193,12 +195,7 @@ public sealed class FfmpegConcatRunnerTests : IDisposable
         Assert.Equal(2, schema["properties"]!["audioMode"]!["enum"]!.AsArray().Count);
     }
 
-    private string P(string relative)
-    {
-        var full = Path.Combine(_project.Path, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        return full;
-    }
+    private string P(string relative) => TestMedia.PathUnder(_project.Path, relative);
 }
 
 /// <summary>An <see cref="IProgress{T}"/> that reports synchronously (Progress&lt;T&gt; posts to the thread pool).</summary>

@@ -61,6 +61,34 @@ public sealed class FfmpegKenBurnsRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_JpegImage_Works()
+    {
+        var image = TestMedia.Image(P("in/photo.jpg"), "green", 96, 64);
+        var ctx = Create(FfmpegKenBurnsRunner.Tool, _project.Path, "clips/j.mp4",
+            new JsonObject { ["duration"] = 0.4, ["width"] = 64, ["height"] = 36, ["pan"] = "up" },
+            [Input("photo", new FileInputValue(image))]);
+
+        var result = await _runner.RunAsync(ctx);
+
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.Equal(36, TestMedia.Stream(ctx.OutputFullPath, "video")!["height"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task RunAsync_ImageInputIsAVideo_FailsSayingItIsNotAStill()
+    {
+        var video = TestMedia.Clip(P("in/v.mp4"));
+        var ctx = Create(FfmpegKenBurnsRunner.Tool, _project.Path, "clips/x.mp4",
+            new JsonObject { ["duration"] = 1, ["imageInput"] = "v" },
+            [Input("v", new FileInputValue(video))]);
+
+        var result = await _runner.RunAsync(ctx);
+
+        Assert.False(result.IsSuccess);
+        Assert.Contains("is not a still image", result.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunAsync_Cancelled_KillsFfmpegAndLeavesNoPartialOutput()
     {
         var image = TestMedia.Image(P("in/img.png"));
@@ -93,10 +121,5 @@ public sealed class FfmpegKenBurnsRunnerTests : IDisposable
         Assert.Contains("d=50:s=160x90:fps=25", filter, StringComparison.Ordinal);
     }
 
-    private string P(string relative)
-    {
-        var full = Path.Combine(_project.Path, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        return full;
-    }
+    private string P(string relative) => TestMedia.PathUnder(_project.Path, relative);
 }

@@ -63,10 +63,5 @@ public sealed class FfmpegOverlayRunnerTests : IDisposable
         Assert.Contains("no image among the inputs", result.Error.Message, StringComparison.Ordinal);
     }
 
-    private string P(string relative)
-    {
-        var full = Path.Combine(_project.Path, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        return full;
-    }
+    private string P(string relative) => TestMedia.PathUnder(_project.Path, relative);
 }

@@ -28,4 +28,53 @@ public class FfmpegProcessTests
 
         Assert.Null(fraction);
     }
+
+    [Fact]
+    public async Task RunAsync_Cancelled_KillsTheWholeProcessTree()
+    {
+        using var cts = new CancellationTokenSource();
+        var childPid = 0;
+
+        // A shell that starts a grandchild and waits: cancelling must take both down, not just the shell.
+        var run = FfmpegProcess.RunAsync(
+            "/bin/sh",
+            ["-c", "sleep 300 & echo $!; wait"],
+            line =>
+            {
+                if (int.TryParse(line, out var pid))
+                {
+                    childPid = pid;
+                    cts.Cancel();
+                }
+            },
+            cts.Token);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.NotEqual(0, childPid);
+        Assert.True(await ExitsAsync(childPid), $"grandchild {childPid} is still running");
+    }
+
+    private static async Task<bool> ExitsAsync(int pid)
+    {
+        // Bounded wait for the kernel to reap the process; not a timing assertion.
+        for (var i = 0; i < 100; i++)
+        {
+            try
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(pid);
+                if (process.HasExited)
+                {
+                    return true;
+                }
+            }
+            catch (ArgumentException)
+            {
+                return true;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return false;
+    }
 }

@@ -7,6 +7,14 @@ namespace Dhee.Tests.BuiltIn.Ffmpeg;
 /// <summary>Generates small media with the real ffmpeg and inspects outputs with ffprobe, independently of the runners.</summary>
 internal static class TestMedia
 {
+    /// <summary>The absolute path of <paramref name="relative"/> under <paramref name="root"/>, with its folder created.</summary>
+    public static string PathUnder(string root, string relative)
+    {
+        var full = System.IO.Path.Combine(root, relative);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        return full;
+    }
+
     public static string Clip(string path, int width = 160, int height = 120, double seconds = 1, bool audio = true, int fps = 25, string source = "testsrc")
     {
         var separator = source.Contains('=', StringComparison.Ordinal) ? ':' : '=';
