@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Dhee.BuiltIn;
 using Dhee.Runners;
 
 namespace Dhee.Comfy.Runners;
@@ -20,14 +21,7 @@ public sealed class ComfyGraphRunner : IRunner
     public ComfyGraphRunner(ComfyExecutor? executor = null) => _executor = executor ?? new ComfyExecutor();
 
     /// <summary>Gets the registration manifest.</summary>
-    public static RunnerManifest Manifest { get; } = new()
-    {
-        Tool = Tool,
-        Version = "0.1.0",
-        EngineCompat = ">=0.1.0",
-        DisplayName = "ComfyUI designer graph",
-        Description = "Converts a graph of comfy.* nodes to a ComfyUI prompt and runs it on the configured endpoint.",
-    };
+    public static RunnerManifest Manifest { get; } = BuiltInManifests.Create(Tool, "ComfyUI designer graph", "Converts a graph of comfy.* nodes to a ComfyUI prompt and runs it on the configured endpoint.");
 
     /// <inheritdoc/>
     public RunnerDescription Describe() => new()

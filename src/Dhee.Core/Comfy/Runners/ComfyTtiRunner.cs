@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Dhee.BuiltIn;
 using Dhee.Runners;
 
 namespace Dhee.Comfy.Runners;
@@ -26,14 +27,7 @@ public sealed class ComfyTtiRunner : IRunner
     public ComfyTtiRunner(ComfyExecutor? executor = null) => _executor = executor ?? new ComfyExecutor();
 
     /// <summary>Gets the registration manifest.</summary>
-    public static RunnerManifest Manifest { get; } = new()
-    {
-        Tool = Tool,
-        Version = "0.1.0",
-        EngineCompat = ">=0.1.0",
-        DisplayName = "ComfyUI text to image",
-        Description = "Text-to-image (optionally image-guided) with the bundled SD-style ComfyUI workflow.",
-    };
+    public static RunnerManifest Manifest { get; } = BuiltInManifests.Create(Tool, "ComfyUI text to image", "Text-to-image (optionally image-guided) with the bundled SD-style ComfyUI workflow.");
 
     /// <summary>Gets the prune plan for a run without a reference image: the LoadImage (10) and VAEEncode (11) nodes go, the sampler reads the empty latent (5).</summary>
     public static ComfyPrunePlan NoReferencePlan { get; } = new(["10", "11"], [new ComfyRedirect("11", "5")]);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Dhee.BuiltIn;
 using Dhee.Runners;
 
 namespace Dhee.Comfy.Runners;
@@ -20,14 +21,7 @@ public sealed class ComfyWorkflowRunner : IRunner
     public ComfyWorkflowRunner(ComfyExecutor? executor = null) => _executor = executor ?? new ComfyExecutor();
 
     /// <summary>Gets the registration manifest.</summary>
-    public static RunnerManifest Manifest { get; } = new()
-    {
-        Tool = Tool,
-        Version = "0.1.0",
-        EngineCompat = ">=0.1.0",
-        DisplayName = "ComfyUI workflow",
-        Description = "Runs any ComfyUI workflow with a manifest mapping named inputs onto its nodes.",
-    };
+    public static RunnerManifest Manifest { get; } = BuiltInManifests.Create(Tool, "ComfyUI workflow", "Runs any ComfyUI workflow with a manifest mapping named inputs onto its nodes.");
 
     /// <inheritdoc/>
     public RunnerDescription Describe() => new()
