@@ -110,22 +110,43 @@ internal sealed class ProjectLock : IDisposable
 
     private static bool TryCreate(string path, TimeProvider timeProvider)
     {
+        // Written to a temp file and linked into place without overwrite, so the lock file never exists half-written:
+        // a process killed while taking the lock leaves either no lock or a complete one naming a dead pid.
+        var temp = $"{path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        var payload = new JsonObject
+        {
+            ["pid"] = Environment.ProcessId,
+            ["host"] = Environment.MachineName,
+            ["startedAt"] = timeProvider.GetUtcNow().ToString("O"),
+        };
         try
         {
-            using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
-            var payload = new JsonObject
-            {
-                ["pid"] = Environment.ProcessId,
-                ["host"] = Environment.MachineName,
-                ["startedAt"] = timeProvider.GetUtcNow().ToString("O"),
-            };
-            stream.Write(System.Text.Encoding.UTF8.GetBytes(payload.ToJsonString()));
-            stream.Flush(); // no fsync: after a power loss an empty or missing lock file is simply reclaimed
+            File.WriteAllText(temp, payload.ToJsonString());
+            File.Move(temp, path, overwrite: false);
+            RemoveLeftoverTempFiles(path);
             return true;
         }
         catch (IOException) when (File.Exists(path))
         {
             return false;
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private static void RemoveLeftoverTempFiles(string path)
+    {
+        foreach (var leftover in Directory.EnumerateFiles(Path.GetDirectoryName(path)!, FileName + ".tmp-*"))
+        {
+            try
+            {
+                File.Delete(leftover);
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 

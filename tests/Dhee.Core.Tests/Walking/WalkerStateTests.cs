@@ -56,6 +56,21 @@ public sealed class WalkerStateTests : IDisposable
     }
 
     [Fact]
+    public async Task WalkAsync_HalfTakenLockOfKilledProcess_IgnoredAndCleanedUp()
+    {
+        // A process killed while taking the lock leaves only its temp file; the lock itself is never half-written.
+        Directory.CreateDirectory(Path.Combine(_project.Path, ".dhee"));
+        var leftover = ProjectLock.PathFor(_project.Path) + ".tmp-424242-0123456789abcdef";
+        await File.WriteAllTextAsync(leftover, "{\"pid\":");
+
+        var result = await new Walker([new FuncRunner("test.text")]).WalkAsync(Bundle("a", Stage("a")), Options(_project));
+
+        Assert.Equal(WalkStatus.Succeeded, result.Status);
+        Assert.False(File.Exists(leftover));
+        Assert.False(File.Exists(ProjectLock.PathFor(_project.Path)));
+    }
+
+    [Fact]
     public async Task WalkAsync_LockOfOtherHost_NeverReclaimed()
     {
         Directory.CreateDirectory(Path.Combine(_project.Path, ".dhee"));
