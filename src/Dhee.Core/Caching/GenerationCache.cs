@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dhee.Diagnostics;
 using Dhee.Utils;
 
 namespace Dhee.Caching;
@@ -105,6 +106,13 @@ public sealed class GenerationCache : IGenerationCache
             return null;
         }
 
+        var entry = await LookUpAsync(hash, cancellationToken).ConfigureAwait(false);
+        (entry is null ? DheeTelemetry.CacheMisses : DheeTelemetry.CacheHits).Add(1);
+        return entry;
+    }
+
+    private async ValueTask<CacheEntry?> LookUpAsync(string hash, CancellationToken cancellationToken)
+    {
         var entry = ReadEntry(hash, out var expectedSha);
         if (entry is null)
         {

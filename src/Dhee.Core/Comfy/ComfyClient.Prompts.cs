@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dhee.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace Dhee.Comfy;
@@ -110,7 +111,13 @@ public sealed partial class ComfyClient
 
         try
         {
-            return await WaitCoreAsync(tracker, cancellationToken).ConfigureAwait(false);
+            var result = await WaitCoreAsync(tracker, cancellationToken).ConfigureAwait(false);
+            if (tracker.StartedAt is long started)
+            {
+                DheeTelemetry.QueueWait.Record(_time.GetElapsedTime(tracker.CreatedAt, started).TotalSeconds, new KeyValuePair<string, object?>(TelemetryTags.EndpointKind, TelemetryTags.ComfyUIKind));
+            }
+
+            return result;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

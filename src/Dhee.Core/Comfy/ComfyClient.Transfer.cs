@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dhee.Diagnostics;
 using Dhee.Utils;
 
 namespace Dhee.Comfy;
@@ -130,6 +131,7 @@ public sealed partial class ComfyClient
             }
 
             File.Move(temp, full, overwrite: true);
+            DheeTelemetry.BytesDownloaded.Add(total, new KeyValuePair<string, object?>(TelemetryTags.EndpointKind, TelemetryTags.ComfyUIKind));
             return total;
         }
         finally

@@ -72,7 +72,7 @@ public sealed partial class ComfyClient : IComfyClient
     public string ClientId { get; }
 
     /// <summary>Gets the normalized HTTP base address (no credentials).</summary>
-    public Uri BaseAddress => _address.HttpBase;
+    public Uri BaseAddress => _address.DisplayBase;
 
     /// <summary>Gets the options.</summary>
     public ComfyClientOptions Options => _options;

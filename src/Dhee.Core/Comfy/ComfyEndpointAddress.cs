@@ -48,7 +48,8 @@ internal sealed class ComfyEndpointAddress
         }
 
         SocketBase = new Uri(ws.Uri, "ws");
-        Display = HttpBase.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        DisplayBase = Utils.UrlRedaction.WithoutSecrets(HttpBase);
+        Display = DisplayBase.GetLeftPart(UriPartial.Path).TrimEnd('/');
     }
 
     /// <summary>Gets the base every HTTP route is resolved against (ends with '/').</summary>
@@ -56,6 +57,9 @@ internal sealed class ComfyEndpointAddress
 
     /// <summary>Gets the WebSocket URL without the query.</summary>
     public Uri SocketBase { get; }
+
+    /// <summary>Gets <see cref="HttpBase"/> without user info, safe to show.</summary>
+    public Uri DisplayBase { get; }
 
     /// <summary>Gets the address for messages (no credentials, no query).</summary>
     public string Display { get; }

@@ -3,9 +3,11 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dhee.Caching;
+using Dhee.Diagnostics;
 using Dhee.Endpoints;
 using Dhee.Errors;
 using Dhee.Runners;
+using Dhee.Utils;
 using Microsoft.Extensions.Logging;
 
 namespace Dhee.Comfy;
@@ -424,8 +426,41 @@ public sealed class ComfyExecutor
             }
         });
         var submitted = time.GetTimestamp();
-        var submission = await client.SubmitAsync(workflow, new ComfySubmitOptions { Progress = progress, ExtraData = request.ExtraData }, ct).ConfigureAwait(false);
-        var result = await client.WaitAsync(submission.PromptId, ct).ConfigureAwait(false);
+        ComfySubmission submission;
+        using (var span = StartSpan(DheeTelemetry.ComfySubmitSpan, endpoint))
+        {
+            try
+            {
+                submission = await client.SubmitAsync(workflow, new ComfySubmitOptions { Progress = progress, ExtraData = request.ExtraData }, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (DheeTelemetry.Fail(span, ex))
+            {
+                throw;
+            }
+
+            span?.SetTag(TelemetryTags.PromptId, submission.PromptId);
+        }
+
+        ComfyPromptResult result;
+        using (var span = StartSpan(DheeTelemetry.ComfyWaitSpan, endpoint))
+        {
+            span?.SetTag(TelemetryTags.PromptId, submission.PromptId);
+            try
+            {
+                result = await client.WaitAsync(submission.PromptId, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (DheeTelemetry.Fail(span, ex))
+            {
+                throw;
+            }
+
+            span?.SetTag(TelemetryTags.PromptStatus, result.Status.ToString().ToLowerInvariant());
+            if (!result.IsSuccess)
+            {
+                DheeTelemetry.SetError(span, result.Message, "comfy." + result.Status.ToString().ToLowerInvariant());
+            }
+        }
+
         var finished = time.GetTimestamp();
         if (!result.IsSuccess)
         {
@@ -448,7 +483,22 @@ public sealed class ComfyExecutor
             return RunnerResult.Failure($"{who}: no output of prompt {result.PromptId} was selected");
         }
 
-        var bytes = await client.DownloadAsync(chosen, outputFull, ct).ConfigureAwait(false);
+        long bytes;
+        using (var span = StartSpan(DheeTelemetry.ComfyDownloadSpan, endpoint))
+        {
+            span?.SetTag(TelemetryTags.PromptId, result.PromptId);
+            try
+            {
+                bytes = await client.DownloadAsync(chosen, outputFull, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (DheeTelemetry.Fail(span, ex))
+            {
+                throw;
+            }
+
+            span?.SetTag(TelemetryTags.Bytes, bytes);
+        }
+
         if (!File.Exists(outputFull) || new FileInfo(outputFull).Length != bytes || bytes == 0)
         {
             return RunnerResult.Failure($"{who}: the downloaded output {chosen.Filename} did not arrive intact at {outputRel}");
@@ -523,6 +573,11 @@ public sealed class ComfyExecutor
     }
 
     private static double Ms(TimeSpan t) => Math.Round(t.TotalMilliseconds, 2);
+
+    private static System.Diagnostics.Activity? StartSpan(string name, ResolvedEndpoint endpoint)
+        => DheeTelemetry.Start(name, System.Diagnostics.ActivityKind.Client)
+            ?.SetTag(TelemetryTags.Endpoint, UrlRedaction.ForDisplay(endpoint.Name))
+            .SetTag(TelemetryTags.EndpointKind, endpoint.Kind == EndpointKind.RunPod ? TelemetryTags.RunPodKind : TelemetryTags.ComfyUIKind);
 
     private static string SanitizePrefix(string id) => new([.. id.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_')]);
 

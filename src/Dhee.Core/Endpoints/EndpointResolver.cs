@@ -167,7 +167,7 @@ public sealed class EndpointResolver
         {
             if (string.IsNullOrWhiteSpace(endpoint.RunPodEndpointId))
             {
-                error = $"'{url}' names no RunPod endpoint id: use runpod://<endpoint id>";
+                error = $"'{Utils.UrlRedaction.ForDisplay(url)}' names no RunPod endpoint id: use runpod://<endpoint id>";
                 return false;
             }
 
@@ -178,7 +178,7 @@ public sealed class EndpointResolver
         {
             if (!Uri.TryCreate(member, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "ws" or "wss"))
             {
-                error = $"'{member}' is not a valid endpoint address: use http(s)://host:port, ws(s)://host:port or runpod://<endpoint id> (a pool lists ComfyUI addresses separated by commas)";
+                error = $"'{Utils.UrlRedaction.ForDisplay(member)}' is not a valid endpoint address: use http(s)://host:port, ws(s)://host:port or runpod://<endpoint id> (a pool lists ComfyUI addresses separated by commas)";
                 return false;
             }
         }

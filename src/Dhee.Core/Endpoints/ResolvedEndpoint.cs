@@ -10,7 +10,7 @@ public sealed record ResolvedEndpoint(string Name, EndpointDefinition Definition
     public EndpointKind Kind => Definition.Kind;
 
     /// <summary>Gets the address without credentials (safe to log).</summary>
-    public string DisplayUrl => Definition.Url;
+    public string DisplayUrl => Utils.UrlRedaction.ForDisplay(Definition.Url);
 
     /// <summary>Gets the RunPod endpoint id for <c>runpod://</c> endpoints, else null.</summary>
     public string? RunPodEndpointId => Kind == EndpointKind.RunPod ? Definition.Url["runpod://".Length..].Trim('/') : null;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using Dhee.Bundles;
+using Dhee.Diagnostics;
 using Dhee.Errors;
 using Dhee.Registry;
 using Dhee.Runners;
@@ -56,7 +57,7 @@ public sealed class PluginLoader : IDisposable
     {
         ArgumentNullException.ThrowIfNull(plugin);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var lazy = _loaded.GetOrAdd(plugin.Directory, _ => new Lazy<LoadedPlugin>(() => LoadCore(plugin), LazyThreadSafetyMode.ExecutionAndPublication));
+        var lazy = _loaded.GetOrAdd(plugin.Directory, _ => new Lazy<LoadedPlugin>(() => LoadTraced(plugin), LazyThreadSafetyMode.ExecutionAndPublication));
         try
         {
             return lazy.Value;
@@ -266,6 +267,22 @@ public sealed class PluginLoader : IDisposable
             {
                 failures.Add(new PluginLoadFailure(plugin.Directory, tool, ex.Message));
             }
+        }
+    }
+
+    private LoadedPlugin LoadTraced(InstalledPlugin plugin)
+    {
+        using var span = DheeTelemetry.Start(DheeTelemetry.PluginLoadSpan);
+        span?.SetTag(TelemetryTags.PluginId, plugin.Id).SetTag(TelemetryTags.PluginVersion, plugin.Version.ToNormalizedString());
+        try
+        {
+            var loaded = LoadCore(plugin);
+            span?.SetTag(TelemetryTags.PluginRunners, loaded.Runners.Count);
+            return loaded;
+        }
+        catch (Exception ex) when (DheeTelemetry.Fail(span, ex))
+        {
+            throw;
         }
     }
 

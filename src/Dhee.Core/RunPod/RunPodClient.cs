@@ -1,10 +1,12 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dhee.Diagnostics;
 using Dhee.Utils;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -127,6 +129,39 @@ public sealed class RunPodClient
     public async Task<RunPodJobStatus> WaitAsync(string jobId, IProgress<RunPodJobStatus>? progress = null, RunPodJobStatus? last = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
+        using var span = DheeTelemetry.Start(DheeTelemetry.RunPodJobSpan, ActivityKind.Client);
+        span?.SetTag(TelemetryTags.RunPodEndpointId, _options.EndpointId).SetTag(TelemetryTags.RunPodJobId, jobId);
+        RunPodJobStatus status;
+        try
+        {
+            status = await PollAsync(jobId, progress, last, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (DheeTelemetry.Fail(span, ex))
+        {
+            throw;
+        }
+
+        if (status.DelayTimeMs is long delay)
+        {
+            DheeTelemetry.QueueWait.Record(delay / 1000.0, new KeyValuePair<string, object?>(TelemetryTags.EndpointKind, TelemetryTags.RunPodKind));
+        }
+
+        if (span is not null)
+        {
+            span.SetTag(TelemetryTags.RunPodStatus, status.RawStatus).SetTag(TelemetryTags.RunPodDelayMs, status.DelayTimeMs).SetTag(TelemetryTags.RunPodExecutionMs, status.ExecutionTimeMs);
+            if (status.State != RunPodJobState.Completed)
+            {
+                DheeTelemetry.SetError(span, status.Error ?? $"job ended {status.RawStatus}", "runpod." + status.RawStatus.ToLowerInvariant());
+            }
+        }
+
+        return status;
+    }
+
+    internal static bool IsTransient(HttpStatusCode? status) => status is null || (int)status >= 500 || status == HttpStatusCode.TooManyRequests;
+
+    private async Task<RunPodJobStatus> PollAsync(string jobId, IProgress<RunPodJobStatus>? progress, RunPodJobStatus? last, CancellationToken cancellationToken)
+    {
         var started = _time.GetTimestamp();
         var delay = _options.PollInitialDelay;
         var failures = 0;
@@ -220,6 +255,7 @@ public sealed class RunPodClient
             }
 
             File.Move(temp, full, overwrite: true);
+            DheeTelemetry.BytesDownloaded.Add(written, new KeyValuePair<string, object?>(TelemetryTags.EndpointKind, TelemetryTags.RunPodKind));
             return written;
         }
         finally
@@ -227,8 +263,6 @@ public sealed class RunPodClient
             AtomicFile.TryDelete(temp);
         }
     }
-
-    internal static bool IsTransient(HttpStatusCode? status) => status is null || (int)status >= 500 || status == HttpStatusCode.TooManyRequests;
 
     private static async Task<long> DecodeAsync(RunPodOutputItem item, Stream output, CancellationToken ct)
     {
@@ -294,7 +328,7 @@ public sealed class RunPodClient
         }
     }
 
-    private static string Redact(string url) => Uri.TryCreate(url, UriKind.Absolute, out var u) ? u.GetLeftPart(UriPartial.Path) : "the output URL";
+    private static string Redact(string url) => Uri.TryCreate(url, UriKind.Absolute, out var u) ? UrlRedaction.WithoutSecrets(u).GetLeftPart(UriPartial.Path) : "the output URL";
 
     private TimeSpan Grow(TimeSpan delay)
     {
@@ -383,7 +417,7 @@ public sealed class RunPodClient
             }
             catch (HttpRequestException ex)
             {
-                throw new RunPodException($"RunPod endpoint {_options.EndpointId} could not be reached at {_base}: {ex.Message}", null, ex);
+                throw new RunPodException($"RunPod endpoint {_options.EndpointId} could not be reached at {UrlRedaction.WithoutSecrets(_base)}: {ex.Message}", null, ex);
             }
 
             using (response)

@@ -36,6 +36,7 @@ internal sealed class WalkSession
     private readonly IGenerationCache _cache;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly WalkTelemetry _telemetry;
     private readonly string _walkId = Guid.NewGuid().ToString("N")[..12];
     private readonly Lock _eventLock = new();
     private readonly Channel<(Instance Instance, Outcome Outcome)> _completions = Channel.CreateUnbounded<(Instance, Outcome)>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
@@ -77,6 +78,7 @@ internal sealed class WalkSession
         _stream = stream;
         _cache = cache;
         _time = options.TimeProvider;
+        _telemetry = new WalkTelemetry(_time);
         _logger = options.LoggerFactory?.CreateLogger("Dhee.Walking.Walker") ?? NullLogger.Instance;
         _sequence = events?.LastSequence ?? 0;
         _pipeline = BuildPipeline();
@@ -92,6 +94,7 @@ internal sealed class WalkSession
     public async Task<WalkResult> RunAsync(CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        using var walkSpan = _telemetry.StartWalk(_bundle, _walkId, _target, _nodes.Count);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
         var token = linked.Token;
         using var stopWatcher = new CancellationTokenSource();
@@ -132,6 +135,7 @@ internal sealed class WalkSession
         await _journal.FlushAsync().ConfigureAwait(false);
         var cancelled = cancellationToken.IsCancellationRequested || _stopFileSeen;
         var result = BuildResult(cancelled, clock.Elapsed);
+        _telemetry.EndWalk(walkSpan, result);
         Publish(WalkEventKind.WalkFinished, message: $"{result.Status}: {result.Message}", cost: result.SpentUsd, result: result);
         _logger.LogInformation("walk {WalkId}: {Status} — {Message}", _walkId, result.Status, result.Message);
         return result;
@@ -649,6 +653,8 @@ internal sealed class WalkSession
 
     private async Task RunInstanceAsync(Instance instance, CancellationToken token)
     {
+        using var span = _telemetry.StartInstance(instance);
+        var started = _telemetry.StartTimestamp();
         Outcome outcome;
         try
         {
@@ -663,6 +669,7 @@ internal sealed class WalkSession
             outcome = Outcome.Fail($"the walker could not run node {instance.Label} ({instance.Node.Tool}): {e.GetType().Name}: {e.Message}");
         }
 
+        _telemetry.EndInstance(span, instance, outcome.Success, outcome.Cancelled, outcome.Result, outcome.Error, outcome.Code, started);
         _completions.Writer.TryWrite((instance, outcome));
     }
 
@@ -953,6 +960,7 @@ internal sealed class WalkSession
         node.Phase = NodePhase.Failed;
         node.Error = error;
         _failures.Add(new WalkFailure(node.Id, null, node.Tool, error, "walk.items"));
+        WalkTelemetry.NodeFailed(node.Tool, "walk.items");
         Publish(WalkEventKind.NodeFailed, node.Id, tool: node.Tool, message: error);
         if (_options.FailFast && !_failFastTriggered)
         {
