@@ -67,7 +67,7 @@ public sealed class OpenAICompatibleChatClient : IChatClient
         if (!response.IsSuccessStatusCode)
         {
             throw new HttpRequestException(
-                $"{_options.Endpoint} answered {(int)response.StatusCode} {response.ReasonPhrase} for model '{model ?? "(server default)"}': {ErrorMessage(text)}",
+                $"{Utils.UrlRedaction.WithoutSecrets(_options.Endpoint)} answered {(int)response.StatusCode} {response.ReasonPhrase} for model '{model ?? "(server default)"}': {ErrorMessage(text)}",
                 null,
                 response.StatusCode);
         }
@@ -79,7 +79,7 @@ public sealed class OpenAICompatibleChatClient : IChatClient
         }
         catch (JsonException ex)
         {
-            throw new HttpRequestException($"{_options.Endpoint} answered with a body that is not a chat completion: {ex.Message}", ex, HttpStatusCode.BadGateway);
+            throw new HttpRequestException($"{Utils.UrlRedaction.WithoutSecrets(_options.Endpoint)} answered with a body that is not a chat completion: {ex.Message}", ex, HttpStatusCode.BadGateway);
         }
 
         return ParseResponse(json, model);

@@ -55,7 +55,7 @@ public sealed class OpenAICompatibleChatClientOptions
         {
             if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
-                throw new DheeConfigurationException($"{EndpointVariable} is '{endpoint}', which is not an http(s) URL; set it to the API base, such as https://api.openai.com/v1 or http://localhost:1234/v1.");
+                throw new DheeConfigurationException($"{EndpointVariable} is '{Utils.UrlRedaction.ForDisplay(endpoint)}', which is not an http(s) URL; set it to the API base, such as https://api.openai.com/v1 or http://localhost:1234/v1.");
             }
 
             options.Endpoint = uri;
