@@ -128,6 +128,11 @@ internal sealed class WalkTelemetry
     /// <summary>Ends an instance's span and records the node metrics (counters, duration, cost).</summary>
     public void EndInstance(Activity? activity, Instance instance, bool success, bool cancelled, RunnerResult? result, string? error, string? code, long started)
     {
+        if (activity is null && started == 0 && !DheeTelemetry.NodesRun.Enabled && !DheeTelemetry.NodesCached.Enabled && !DheeTelemetry.NodesFailed.Enabled && !DheeTelemetry.Cost.Enabled)
+        {
+            return; // nobody listens: skip reading the result's metadata
+        }
+
         var tool = instance.Node.Tool;
         var cached = result?.Cached == true;
         var outcome = cancelled ? "cancelled" : !success ? "failed" : cached ? "cached" : "run";
