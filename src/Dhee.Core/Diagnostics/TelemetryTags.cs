@@ -48,10 +48,10 @@ internal static class TelemetryTags
     /// <summary>The endpoint kind: <c>comfyui</c> or <c>runpod</c>.</summary>
     public const string EndpointKind = "dhee.endpoint.kind";
 
-    /// <summary>The <see cref="EndpointKind"/> value of ComfyUI servers and pools.</summary>
+    /// <summary>The <see cref="Endpoints.EndpointKind"/> value of ComfyUI servers and pools.</summary>
     public const string ComfyUIKind = "comfyui";
 
-    /// <summary>The <see cref="EndpointKind"/> value of RunPod serverless endpoints.</summary>
+    /// <summary>The <see cref="Endpoints.EndpointKind"/> value of RunPod serverless endpoints.</summary>
     public const string RunPodKind = "runpod";
 
     /// <summary>The ComfyUI prompt id (the RunPod job id on RunPod endpoints).</summary>
