@@ -129,6 +129,48 @@ public sealed class DheeServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public async Task RunPodHttpClient_HostAddedHandler_SeesJobRequestsOfAWalk()
+    {
+        await using var worker = await LoopbackComfyServer.StartAsync();
+        await using var runpod = await Testing.RunPod.LoopbackRunPodServer.StartAsync(new Testing.RunPod.LoopbackRunPodServerOptions { Comfy = worker });
+        using var dir = new TestProjectDirectory("hosting-runpod");
+        dir.WriteFile("bundle/gradient.json", """
+            {"1": {"class_type": "EmptyImage", "inputs": {"width": 16, "height": 16, "batch_size": 1, "color": 1234}},
+             "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "di"}}}
+            """);
+        var bundle = new Bundle
+        {
+            Id = "runpod-di",
+            Goal = "img",
+            BundleDir = Path.Combine(dir.Path, "bundle"),
+            Nodes =
+            [
+                new BundleNode
+                {
+                    Id = "img",
+                    Outputs = new NodeOutputs { Format = OutputFormat.Image, Pattern = "out/img.png" },
+                    Runner = new NodeRunner { Tool = "comfy.workflow", Config = new JsonObject { ["workflowPath"] = "gradient.json", ["endpoint"] = "cloud" } },
+                },
+            ],
+        };
+        var seen = new ConcurrentQueue<string>();
+        var builder = DheeHost.CreateBuilder(o => o.DisableCache = true).AddRunPodEndpoint("cloud", runpod.EndpointId, e =>
+        {
+            e.BearerToken = runpod.ApiKey;
+            e.ApiBase = runpod.ApiBase;
+        });
+        builder.RunPodHttpClient.AddHttpMessageHandler(() => new RecordingHandler(seen));
+        await using var dhee = builder.Build();
+
+        var result = await dhee.Walker.WalkAsync(bundle, new WalkOptions { ProjectDir = Path.Combine(dir.Path, "project"), WatchStopFile = false });
+
+        Assert.True(result.Success, result.Message + " " + string.Join("; ", result.Failures));
+        Assert.True(new FileInfo(Path.Combine(dir.Path, "project", "out", "img.png")).Length > 0);
+        Assert.Contains(seen, r => r.StartsWith("POST ", StringComparison.Ordinal) && r.EndsWith("/run", StringComparison.Ordinal));
+        Assert.Contains(seen, r => r.Contains("/status/", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AddRunner_HostRunner_IsUsedByAWalkWithContainerServices()
     {
         using var project = new TestProjectDirectory("hosting-runner");
