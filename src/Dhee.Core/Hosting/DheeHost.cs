@@ -32,6 +32,5 @@ public sealed class DheeHost : IAsyncDisposable, IDisposable
     public ValueTask DisposeAsync() => _provider.DisposeAsync();
 
     /// <inheritdoc/>
-    /// <remarks>Some services (client pools) only dispose asynchronously; prefer <see cref="DisposeAsync"/>.</remarks>
-    public void Dispose() => _provider.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    public void Dispose() => _provider.Dispose();
 }

@@ -104,7 +104,7 @@ public sealed class DheeHostBuilder : IDheeBuilder
         }
         catch (OptionsValidationException ex)
         {
-            provider.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            provider.Dispose();
             throw new DheeConfigurationException("Dhee settings are invalid: " + ex.Message, ex);
         }
 

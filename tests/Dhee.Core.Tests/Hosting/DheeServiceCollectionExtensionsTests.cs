@@ -39,6 +39,17 @@ public sealed class DheeServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public void Dispose_SynchronousContainerAfterResolvingTheWalker_DisposesWithoutError()
+    {
+        var services = new ServiceCollection();
+        services.AddDhee();
+        var provider = services.BuildServiceProvider();
+        Assert.NotNull(provider.GetRequiredService<Walker>());
+
+        provider.Dispose(); // the Comfy client factory is created by then; sync disposal must not be refused
+    }
+
+    [Fact]
     public async Task AddDhee_ConfigurationSection_BindsEndpointsAndSettings()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
