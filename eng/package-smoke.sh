@@ -12,7 +12,15 @@ repo=$PWD
 # Outside the repository, so its Directory.Build.props and central package versions do not apply to the throwaway app.
 work=$(mktemp -d "${TMPDIR:-/tmp}/dhee-package-smoke.XXXXXX")
 log="$work/smoke.log"
-trap 'rm -rf "$work"' EXIT
+version="0.1.0-smoke.$(date +%Y%m%d%H%M%S).$$"
+packages=$(dotnet nuget locals global-packages -l | sed -n 's/^global-packages: *//p')
+cleanup() {
+  rm -rf "$work"
+  # The unique version is never wanted again: keep it out of the NuGet cache.
+  [ -n "$packages" ] && rm -rf "$packages/dhee.core/$version" "$packages/dhee.cli/$version"
+  return 0
+}
+trap cleanup EXIT
 
 fail() {
   echo "---- last output ----"
@@ -25,7 +33,6 @@ step() { echo "== [$((SECONDS - started))s] $*"; }
 command -v ffmpeg >/dev/null 2>&1 || fail "ffmpeg is not on the PATH; the storyboard's clips need it (eng/test.sh installs it)"
 started=$SECONDS
 
-version="0.1.0-smoke.$(date +%Y%m%d%H%M%S).$$"
 feed="$work/feed"
 mkdir -p "$feed"
 
