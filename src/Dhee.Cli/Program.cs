@@ -12,6 +12,7 @@ internal static class Program
     [
         CacheCommand.Create(),
         ComfyCommand.Create(),
+        CompletionCommand.Create(),
         GraphCommand.Create(),
         InspectCommand.Create(),
         InvalidateCommand.Create(),

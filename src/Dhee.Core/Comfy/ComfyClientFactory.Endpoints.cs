@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Dhee.Comfy;
 
 /// <content>RunPod endpoints and pools of ComfyUI servers.</content>
-public sealed partial class ComfyClientFactory : IAsyncDisposable
+public sealed partial class ComfyClientFactory : IAsyncDisposable, IDisposable
 {
     /// <summary>The name of the HTTP client requested from <c>IHttpClientFactory</c> for RunPod endpoints.</summary>
     public const string RunPodHttpClientName = "Dhee.RunPod";
@@ -47,6 +47,9 @@ public sealed partial class ComfyClientFactory : IAsyncDisposable
             return new ComfyPool(endpoint.Name, members, PoolOptions, _time, _loggers?.CreateLogger<ComfyPool>());
         });
     }
+
+    /// <summary>Disposes the pools this factory created; for containers disposed synchronously (they refuse services that only dispose asynchronously).</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>Disposes the pools this factory created (their instance clients).</summary>
     /// <returns>A task.</returns>

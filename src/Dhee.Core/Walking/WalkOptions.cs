@@ -7,6 +7,11 @@ namespace Dhee.Walking;
 /// <summary>Options for one walk of a bundle over a project folder.</summary>
 public sealed class WalkOptions
 {
+    // Backing fields so a host's defaults can fill what a caller left unset on a copy (see WithDefaults).
+    private IGenerationCache? _cache;
+    private IServiceProvider? _services;
+    private ILoggerFactory? _loggerFactory;
+
     /// <summary>Gets the project folder: outputs, <c>project.json</c> and the walk state (<c>.dhee/</c>) live here.</summary>
     public required string ProjectDir { get; init; }
 
@@ -57,17 +62,17 @@ public sealed class WalkOptions
     /// </summary>
     public decimal? BudgetCapUsd { get; init; }
 
-    /// <summary>Gets the cache runners receive; null opens the default cache (<see cref="GenerationCache.Open"/>).</summary>
-    public IGenerationCache? Cache { get; init; }
+    /// <summary>Gets the cache runners receive; null opens the default cache (<see cref="GenerationCache.Open"/>), or uses the cache of the walker's host.</summary>
+    public IGenerationCache? Cache { get => _cache; init => _cache = value; }
 
     /// <summary>Gets a sink that receives every walk event, in sequence order, on the walker's coordinating thread (keep it fast).</summary>
     public IProgress<WalkEvent>? Progress { get; init; }
 
-    /// <summary>Gets the services runners receive.</summary>
-    public IServiceProvider? Services { get; init; }
+    /// <summary>Gets the services runners receive; null for none, or the container of a walker resolved from one.</summary>
+    public IServiceProvider? Services { get => _services; init => _services = value; }
 
-    /// <summary>Gets the logger factory for the walker and runners.</summary>
-    public ILoggerFactory? LoggerFactory { get; init; }
+    /// <summary>Gets the logger factory for the walker and runners; null for none, or the container's for a walker resolved from one.</summary>
+    public ILoggerFactory? LoggerFactory { get => _loggerFactory; init => _loggerFactory = value; }
 
     /// <summary>Gets the clock.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
@@ -82,4 +87,19 @@ public sealed class WalkOptions
     /// <summary>Gets the journal size (lines) below which it is never compacted during a walk.</summary>
     /// <value>The default value is 4096.</value>
     public int JournalCompactionThreshold { get; init; } = 4096;
+
+    /// <summary>Returns these options, or a copy with the unset services, logger factory and cache taken from a host.</summary>
+    internal WalkOptions WithDefaults(IServiceProvider? services, ILoggerFactory? loggerFactory, IGenerationCache? cache)
+    {
+        if ((_services is not null || services is null) && (_loggerFactory is not null || loggerFactory is null) && (_cache is not null || cache is null))
+        {
+            return this;
+        }
+
+        var copy = (WalkOptions)MemberwiseClone();
+        copy._services ??= services;
+        copy._loggerFactory ??= loggerFactory;
+        copy._cache ??= cache;
+        return copy;
+    }
 }

@@ -26,6 +26,9 @@ public sealed class Walker
     private readonly Func<string, IRunner?> _lookup;
     private readonly Func<Bundle, IReadOnlyList<ValidationProblem>>? _validate;
     private readonly Func<string, string?> _toolVersion;
+    private readonly IServiceProvider? _hostServices;
+    private readonly Microsoft.Extensions.Logging.ILoggerFactory? _hostLoggers;
+    private readonly IGenerationCache? _hostCache;
 
     /// <summary>Initializes a new instance of the <see cref="Walker"/> class.</summary>
     /// <param name="runnerLookup">Finds the runner of a tool id, or returns null when none is registered.</param>
@@ -51,6 +54,15 @@ public sealed class Walker
             registry.ValidateBundle,
             tool => registry.TryGet(tool, out var registration) ? registration.Manifest.Version : null)
     {
+    }
+
+    /// <summary>Initializes a walker over a registry whose walks default to a host's services, loggers and cache (the one <c>AddDhee</c> registers).</summary>
+    internal Walker(RunnerRegistry registry, IServiceProvider? services, Microsoft.Extensions.Logging.ILoggerFactory? loggers, IGenerationCache? cache)
+        : this(registry)
+    {
+        _hostServices = services;
+        _hostLoggers = loggers;
+        _hostCache = cache;
     }
 
     /// <summary>Initializes a new instance of the <see cref="Walker"/> class over a fixed set of runners, keyed by their description's id.</summary>
@@ -198,6 +210,7 @@ public sealed class Walker
         {
             ArgumentNullException.ThrowIfNull(bundle);
             ArgumentNullException.ThrowIfNull(options);
+            options = options.WithDefaults(_hostServices, _hostLoggers, _hostCache);
 
             var projectDir = Path.GetFullPath(options.ProjectDir);
             var (target, nodes, bundleInputs) = Prepare(bundle, options);
