@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -39,6 +38,7 @@ public sealed partial class ComfyClient
         {
             var extra = options.ExtraData is null ? [] : (JsonObject)options.ExtraData.DeepClone();
             extra["client_id"] = ClientId;
+            extra[SubmissionMarkerKey] = promptId;
             var body = new JsonObject
             {
                 ["prompt"] = prompt.DeepClone(),
@@ -51,8 +51,7 @@ public sealed partial class ComfyClient
                 body["front"] = true;
             }
 
-            using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
-            var (status, text) = await WrapAsync(() => SendForTextAsync(HttpMethod.Post, "prompt", content, cancellationToken), "POST", "prompt").ConfigureAwait(false);
+            var (status, text) = await PostPromptOnceOnlyAsync(promptId, body.ToJsonString(), cancellationToken).ConfigureAwait(false);
             if (status == HttpStatusCode.BadRequest)
             {
                 throw await ParseRejectionAsync(text, cancellationToken).ConfigureAwait(false);
