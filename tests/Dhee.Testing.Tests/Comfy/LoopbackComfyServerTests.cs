@@ -250,6 +250,81 @@ public sealed class LoopbackComfyServerTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("api/queue")).StatusCode);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PostPrompt_SamplerWithNewerServerSwitches_SendsBinaryFrameTypesAndProgressState(bool featureFlags)
+    {
+        var options = new LoopbackComfyServerOptions { SendProgressText = true, SendProgressState = true };
+        options.Models["checkpoints"] = ["sd15.safetensors"];
+        await using var server = await LoopbackComfyServer.StartAsync(options);
+        using var http = new HttpClient { BaseAddress = server.BaseUri };
+        using var ws = await ConnectAsync("x", server);
+        if (featureFlags)
+        {
+            await ws.SendAsync("""{"type": "feature_flags", "data": {"supports_preview_metadata": true}}"""u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        }
+
+        await ReceiveTextAsync(ws);
+        var wf = """{"4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sd15.safetensors"}}, "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "a cat", "clip": ["4", 1]}}, "5": {"class_type": "EmptyLatentImage", "inputs": {"width": 512, "height": 512, "batch_size": 1}}, "3": {"class_type": "KSampler", "inputs": {"seed": 1, "steps": 2, "cfg": 7.0, "sampler_name": "euler", "scheduler": "normal", "denoise": 1.0, "model": ["4", 0], "positive": ["6", 0], "negative": ["6", 0], "latent_image": ["5", 0]}}, "8": {"class_type": "VAEDecode", "inputs": {"samples": ["3", 0], "vae": ["4", 2]}}, "9": {"class_type": "SaveImage", "inputs": {"images": ["8", 0], "filename_prefix": "tti"}}}""";
+        using var posted = await http.PostAsync("prompt", new StringContent($"{{\"client_id\": \"x\", \"prompt\": {wf}}}", Encoding.UTF8, "application/json"));
+        var id = JsonNode.Parse(await posted.Content.ReadAsStringAsync())!["prompt_id"]!.GetValue<string>();
+
+        var text = new List<JsonNode>();
+        var binary = new List<byte[]>();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var buffer = new byte[1 << 20];
+        while (!(text.Count > 0 && text[^1]["type"]!.GetValue<string>() == "executing" && text[^1]["data"]!["node"] is null))
+        {
+            var count = 0;
+            ValueWebSocketReceiveResult result;
+            do
+            {
+                result = await ws.ReceiveAsync(buffer.AsMemory(count), cts.Token);
+                count += result.Count;
+            }
+            while (!result.EndOfMessage);
+            if (result.MessageType == WebSocketMessageType.Text)
+            {
+                text.Add(JsonNode.Parse(buffer.AsSpan(0, count))!);
+            }
+            else
+            {
+                binary.Add(buffer[..count]);
+            }
+        }
+
+        static int Be(byte[] b, int at) => System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(b.AsSpan(at));
+        var texts = binary.Where(b => Be(b, 0) == 3).ToList();
+        Assert.Equal(2, texts.Count);
+        Assert.Equal(1, Be(texts[0], 4));
+        Assert.Equal("3step 1/2", Encoding.UTF8.GetString(texts[0].AsSpan(8)));
+        var previews = binary.Where(b => Be(b, 0) != 3).ToList();
+        Assert.Equal(2, previews.Count);
+        if (featureFlags)
+        {
+            Assert.All(previews, p => Assert.Equal(4, Be(p, 0)));
+            var meta = JsonNode.Parse(previews[0].AsSpan(8, Be(previews[0], 4)))!;
+            Assert.Equal(id, meta["prompt_id"]!.GetValue<string>());
+            Assert.Equal("3", meta["node_id"]!.GetValue<string>());
+            Assert.Equal("image/png", meta["image_type"]!.GetValue<string>());
+            Assert.Equal(0x89, previews[0][8 + Be(previews[0], 4)]);
+        }
+        else
+        {
+            Assert.All(previews, p => Assert.Equal((1, 2, 0x89), (Be(p, 0), Be(p, 4), (int)p[8])));
+        }
+
+        var states = text.Where(f => f["type"]!.GetValue<string>() == "progress_state").Select(f => f["data"]!).ToList();
+        Assert.All(states, s => Assert.Equal(id, s["prompt_id"]!.GetValue<string>()));
+        var stepOne = states.Single(s => s["nodes"]!["3"]?["value"]?.GetValue<double>() == 1 && s["nodes"]!["3"]!["state"]!.GetValue<string>() == "running");
+        Assert.Equal(2, stepOne["nodes"]!["3"]!["max"]!.GetValue<double>());
+        Assert.Equal("finished", stepOne["nodes"]!["5"]!["state"]!.GetValue<string>());
+        Assert.Null(stepOne["nodes"]!["9"]);
+        Assert.All(states[^1]["nodes"]!.AsObject(), n => Assert.Equal("finished", n.Value!["state"]!.GetValue<string>()));
+        Assert.Contains("\"parent_node_id\": null", text.First(f => f["type"]!.GetValue<string>() == "progress_state").ToJsonString().Replace(":", ": "), StringComparison.Ordinal);
+    }
+
     private const string Workflow1 = """{"1": {"class_type": "LoadImage", "inputs": {"image": "client_test.png"}}, "2": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0]}}, "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "inv_test"}}}""";
 
     private static string Describe(JsonNode frame)
