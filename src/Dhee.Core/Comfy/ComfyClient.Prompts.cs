@@ -269,6 +269,12 @@ public sealed partial class ComfyClient
 
     private async Task<(ComfyPromptStatus Status, ComfyPromptResult? Result, int Position)> CheckTruthAsync(string promptId, CancellationToken cancellationToken)
     {
+        var (jobsApi, job) = await TryGetJobAsync(promptId, cancellationToken).ConfigureAwait(false);
+        if (jobsApi && await StatusFromJobAsync(promptId, job, cancellationToken).ConfigureAwait(false) is { } fromJob)
+        {
+            return fromJob;
+        }
+
         var entry = await GetHistoryEntryAsync(promptId, cancellationToken).ConfigureAwait(false);
         if (entry is not null)
         {

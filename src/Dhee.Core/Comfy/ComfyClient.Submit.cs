@@ -67,6 +67,13 @@ public sealed partial class ComfyClient
     /// <summary>Looks for a submission in the queue (running and pending), then in the newest history entries: by prompt id (servers that honour the client's id) or by the marker in <c>extra_data</c> (servers that mint their own).</summary>
     private async Task<(string Id, long Number)?> FindSubmissionAsync(string marker, CancellationToken cancellationToken)
     {
+        // Servers with the jobs API keep the client's prompt id: one read answers.
+        var (jobsApi, job) = await TryGetJobAsync(marker, cancellationToken).ConfigureAwait(false);
+        if (jobsApi && job is not null)
+        {
+            return (marker, job["priority"] is JsonValue p && p.GetValueKind() == JsonValueKind.Number ? (long)p.GetValue<double>() : 0);
+        }
+
         // Queue before history: a prompt leaves the queue only after its history entry is written, so it cannot slip between the two reads.
         var queue = await GetJsonAsync("queue", cancellationToken).ConfigureAwait(false);
         foreach (var list in new[] { queue?["queue_running"], queue?["queue_pending"] })

@@ -144,6 +144,11 @@ public sealed partial class ComfyClient : IComfyClient
     /// <returns>The status the prompt had when cancelled (Queued or Running), or its final status when already done.</returns>
     public async Task<ComfyPromptStatus> CancelAsync(string promptId, CancellationToken cancellationToken = default)
     {
+        if (await TryCancelJobAsync(promptId, cancellationToken).ConfigureAwait(false) is { } cancelled)
+        {
+            return cancelled;
+        }
+
         var queue = await GetQueueAsync(cancellationToken).ConfigureAwait(false);
         if (queue.Pending.Contains(promptId, StringComparer.Ordinal))
         {

@@ -68,6 +68,11 @@ public sealed partial class LoopbackComfyServer
         }
 
         var extra = request["extra_data"] is JsonObject e ? (JsonObject)e.DeepClone() : [];
+        if (_options.ServeJobsApi)
+        {
+            extra["create_time"] = NowMs(); // newer servers stamp it for the jobs API
+        }
+
         string? clientId = null;
         if (request["client_id"] is JsonValue cid && cid.GetValueKind() == JsonValueKind.String)
         {

@@ -339,6 +339,7 @@ public sealed partial class LoopbackComfyServer : IAsyncDisposable
             "/upload/mask" when post => HandleUploadAsync(ctx, mask: true),
             "/view" when get => HandleViewAsync(ctx),
             "/" when get => WriteTextAsync(ctx, 200, "<html><body>loopback ComfyUI</body></html>", "text/html"),
+            _ when _options.ServeJobsApi && IsJobsRoute(path) => HandleJobsAsync(ctx, method, path),
             _ when get && path.StartsWith("/history/", StringComparison.Ordinal) => WriteJsonAsync(ctx, 200, HistoryFor(Uri.UnescapeDataString(path[9..]))),
             _ when get && path.StartsWith("/object_info/", StringComparison.Ordinal) => WriteJsonAsync(ctx, 200, ObjectInfoFor(Uri.UnescapeDataString(path[13..]))),
             _ when get && path.StartsWith("/models/", StringComparison.Ordinal) => HandleModelsAsync(ctx, Uri.UnescapeDataString(path[8..])),

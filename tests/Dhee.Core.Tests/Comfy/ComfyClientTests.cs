@@ -382,6 +382,74 @@ public sealed class ComfyClientTests
         Assert.Contains(server.RequestLog, r => r.StartsWith("POST /queue", StringComparison.Ordinal));
     }
 
+    private static LoopbackComfyServerOptions NewerServer() => new() { ServeJobsApi = true, AcceptClientPromptId = true };
+
+    [Fact]
+    public async Task JobsApi_NewerServer_TruthAndCancelGoThroughJobsAndOlderServerKeepsHistoryAndQueue()
+    {
+        await using var server = await LoopbackComfyServer.StartAsync(NewerServer());
+        server.Faults.HangExecution = true;
+        await using var client = NewClient(server);
+        var running = await client.SubmitAsync(ComfyTestWorkflows.Simple("r"));
+        var queued = await client.SubmitAsync(ComfyTestWorkflows.Simple("q"));
+        await WaitUntilAsync(async () => await client.GetStatusAsync(running.PromptId) == ComfyPromptStatus.Running);
+        Assert.True(client.ServesJobsApi);
+        Assert.Equal(ComfyPromptStatus.Queued, await client.GetStatusAsync(queued.PromptId));
+
+        Assert.Equal(ComfyPromptStatus.Queued, await client.CancelAsync(queued.PromptId));
+        Assert.Equal(ComfyPromptStatus.Running, await client.CancelAsync(running.PromptId));
+        Assert.Equal(ComfyPromptStatus.Interrupted, (await client.WaitAsync(running.PromptId)).Status);
+        Assert.Equal(ComfyPromptStatus.Lost, await client.GetStatusAsync(queued.PromptId));
+        Assert.Contains($"POST /jobs/{queued.PromptId}/cancel", server.RequestLog);
+        Assert.Contains($"POST /jobs/{running.PromptId}/cancel", server.RequestLog);
+        Assert.DoesNotContain(server.RequestLog, r => r.StartsWith("POST /interrupt", StringComparison.Ordinal) || r.StartsWith("POST /queue", StringComparison.Ordinal));
+
+        server.Faults.HangExecution = false;
+        var done = await client.RunAsync(ComfyTestWorkflows.Simple("ok"));
+        Assert.True(done.IsSuccess, done.Message);
+        Assert.Equal("ok_00001_.png", Assert.Single(done.Files).Filename);
+        server.Faults.FailClassType = "ImageInvert";
+        var failed = await client.RunAsync(ComfyTestWorkflows.Simple("bad", color: 5));
+        Assert.Equal(ComfyPromptStatus.Failed, failed.Status);
+        Assert.Equal("ImageInvert", failed.Error!.NodeType);
+        Assert.DoesNotContain(server.RequestLog, r => r.StartsWith("GET /history", StringComparison.Ordinal));
+
+        await using var old = await LoopbackComfyServer.StartAsync();
+        await using var oldClient = NewClient(old);
+        Assert.True((await oldClient.RunAsync(ComfyTestWorkflows.Simple())).IsSuccess);
+        Assert.False(oldClient.ServesJobsApi);
+        Assert.Single(old.RequestLog, r => r.StartsWith("GET /jobs/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task JobsApi_ServerRestartsMidRun_FailsFastAsLost()
+    {
+        await using var server = await LoopbackComfyServer.StartAsync(NewerServer());
+        server.Faults.HangExecution = true;
+        await using var client = NewClient(server, o => o.InactivityTimeout = TimeSpan.FromSeconds(30));
+        var submission = await client.SubmitAsync(ComfyTestWorkflows.Simple());
+        await WaitUntilAsync(async () => await client.GetStatusAsync(submission.PromptId) == ComfyPromptStatus.Running);
+        var wait = client.WaitAsync(submission.PromptId);
+        server.Restart();
+        var result = await wait.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(ComfyPromptStatus.Lost, result.Status);
+        Assert.Contains("restarted", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_PostAnswerLostOnJobsServer_FoundByOneJobReadAndRunsOnce()
+    {
+        await using var server = await LoopbackComfyServer.StartAsync(NewerServer());
+        await using var client = NewClient(server);
+        server.Faults.FailNext("POST", "/prompt", LoopbackFailureKind.ResetAfterProcessing);
+        var result = await client.RunAsync(ComfyTestWorkflows.Simple());
+        Assert.True(result.IsSuccess, result.Message);
+        Assert.Equal(1, server.AcceptedPrompts);
+        Assert.Equal(1, server.RequestLog.Count(r => r == "POST /prompt"));
+        Assert.Contains($"GET /jobs/{result.PromptId}", server.RequestLog);
+        Assert.DoesNotContain(server.RequestLog, r => r.StartsWith("GET /history", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task WaitAsync_CallerCancels_ThrowsAndInterruptsOnServer()
     {

@@ -325,6 +325,74 @@ public sealed class LoopbackComfyServerTests : IAsyncLifetime
         Assert.Contains("\"parent_node_id\": null", text.First(f => f["type"]!.GetValue<string>() == "progress_state").ToJsonString().Replace(":", ": "), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task JobsApi_NewerServer_ServesRecordsListAndCancelOlderServerAnswers404()
+    {
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("api/jobs/00000000-0000-0000-0000-000000000000")).StatusCode);
+        Assert.Equal("404: Not Found", await (await _http.GetAsync("api/jobs")).Content.ReadAsStringAsync());
+
+        await using var server = await LoopbackComfyServer.StartAsync(new LoopbackComfyServerOptions { ServeJobsApi = true });
+        using var http = new HttpClient { BaseAddress = server.BaseUri };
+        var missing = await http.GetAsync("api/jobs/00000000-0000-0000-0000-000000000000");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("{\"error\": \"Job not found\"}", await missing.Content.ReadAsStringAsync());
+
+        var color = 0;
+        async Task<string> Submit(string prefix)
+        {
+            // A new color each time: nothing is served from the execution cache.
+            var wf = """{"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": @C}}, "2": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0]}}, "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "@P"}}}"""
+                .Replace("@C", (color++).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal).Replace("@P", prefix, StringComparison.Ordinal);
+            using var response = await http.PostAsync("prompt", new StringContent($"{{\"client_id\": \"x\", \"prompt\": {wf}}}", Encoding.UTF8, "application/json"));
+            return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["prompt_id"]!.GetValue<string>();
+        }
+
+        var done = await Submit("done");
+        JsonNode job = null!;
+        for (var i = 0; i < 200 && job?["status"]?.GetValue<string>() != "completed"; i++)
+        {
+            await Task.Delay(20);
+            job = JsonNode.Parse(await http.GetStringAsync($"api/jobs/{done}"))!;
+        }
+
+        Assert.Equal("completed", job["status"]!.GetValue<string>());
+        Assert.Equal(0, job["priority"]!.GetValue<int>());
+        Assert.True(job["create_time"]!.GetValue<long>() > 0);
+        Assert.Equal(1, job["outputs_count"]!.GetValue<int>());
+        Assert.Equal("3", job["preview_output"]!["nodeId"]!.GetValue<string>());
+        Assert.Equal("images", job["preview_output"]!["mediaType"]!.GetValue<string>());
+        Assert.Equal("done_00001_.png", job["outputs"]!["3"]!["images"]![0]!["filename"]!.GetValue<string>());
+        Assert.Equal("success", job["execution_status"]!["status_str"]!.GetValue<string>());
+        Assert.Equal("x", job["workflow"]!["extra_data"]!["client_id"]!.GetValue<string>());
+
+        server.Faults.HangExecution = true;
+        var running = await Submit("run");
+        var pending = await Submit("wait");
+        for (var i = 0; i < 200 && JsonNode.Parse(await http.GetStringAsync($"api/jobs/{running}"))!["status"]!.GetValue<string>() != "in_progress"; i++)
+        {
+            await Task.Delay(20);
+        }
+
+        var list = JsonNode.Parse(await http.GetStringAsync("api/jobs?status=pending,in_progress"))!;
+        Assert.Equal(new[] { pending, running }.Order(StringComparer.Ordinal), list["jobs"]!.AsArray().Select(j => j!["id"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal("{\"offset\": 0, \"limit\": null, \"total\": 2, \"has_more\": false}", list["pagination"]!.ToJsonString().Replace(":", ": ").Replace(",", ", "));
+        var paged = JsonNode.Parse(await http.GetStringAsync("api/jobs?limit=1&offset=1"))!;
+        Assert.Single(paged["jobs"]!.AsArray());
+        Assert.True(paged["pagination"]!["has_more"]!.GetValue<bool>());
+
+        async Task<string> Cancel(string id) => await (await http.PostAsync($"api/jobs/{id}/cancel", null)).Content.ReadAsStringAsync();
+        Assert.Equal("{\"cancelled\": true}", await Cancel(pending));
+        Assert.Equal("{\"cancelled\": true}", await Cancel(running));
+        Assert.Equal("{\"cancelled\": false}", await Cancel(done));
+        for (var i = 0; i < 200 && JsonNode.Parse(await http.GetStringAsync($"api/jobs/{running}"))!["status"]!.GetValue<string>() != "cancelled"; i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal("cancelled", JsonNode.Parse(await http.GetStringAsync($"api/jobs/{running}"))!["status"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"api/jobs/{pending}")).StatusCode);
+    }
+
     private const string Workflow1 = """{"1": {"class_type": "LoadImage", "inputs": {"image": "client_test.png"}}, "2": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0]}}, "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "inv_test"}}}""";
 
     private static string Describe(JsonNode frame)
