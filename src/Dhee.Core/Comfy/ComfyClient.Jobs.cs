@@ -10,7 +10,9 @@ public sealed partial class ComfyClient
     private const int JobsUnknown = 0;
     private const int JobsServed = 1;
     private const int JobsAbsent = -1;
+    private const int MaxInconclusiveJobProbes = 3;
     private int _jobsApi = JobsUnknown;
+    private int _jobsInconclusive;
 
     /// <summary>Gets a value indicating whether the server was found to serve the jobs API (null until the first prompt status is read).</summary>
     public bool? ServesJobsApi => Volatile.Read(ref _jobsApi) switch { JobsServed => true, JobsAbsent => false, _ => null };
@@ -39,10 +41,31 @@ public sealed partial class ComfyClient
             // A text 404 page: no jobs API.
         }
 
-        // The jobs API answers an unknown id with a JSON error; a server without it answers a plain-text 404.
-        var supported = status == HttpStatusCode.OK ? json?["status"] is JsonValue : status == HttpStatusCode.NotFound && json?["error"] is not null;
-        Volatile.Write(ref _jobsApi, supported ? JobsServed : JobsAbsent);
-        return supported ? (true, status == HttpStatusCode.OK ? json : null) : (false, null);
+        if (status == HttpStatusCode.OK && json?["status"] is JsonValue)
+        {
+            Volatile.Write(ref _jobsApi, JobsServed);
+            return (true, json);
+        }
+
+        // The jobs API answers an unknown id with a JSON error, a server without it with a plain-text 404. A JSON 404 is
+        // trusted as "unknown job" only once the API has been seen answering: some proxies send JSON 404s for any route.
+        if (status == HttpStatusCode.NotFound && json?["error"] is not null)
+        {
+            if (Volatile.Read(ref _jobsApi) == JobsServed)
+            {
+                return (true, null);
+            }
+
+            if (Interlocked.Increment(ref _jobsInconclusive) >= MaxInconclusiveJobProbes)
+            {
+                Volatile.Write(ref _jobsApi, JobsAbsent);
+            }
+
+            return (false, null);
+        }
+
+        Volatile.Write(ref _jobsApi, JobsAbsent);
+        return (false, null);
     }
 
     /// <summary>Maps a job record onto the prompt state machine; null when the record lacks what is needed (then the classic routes decide).</summary>

@@ -437,6 +437,23 @@ public sealed class ComfyClientTests
     }
 
     [Fact]
+    public async Task SubmitAsync_PostNeverReachesJobsServer_UnknownJobIsNotTakenAsProofAndPromptRunsOnce()
+    {
+        await using var server = await LoopbackComfyServer.StartAsync(NewerServer());
+        await using var client = NewClient(server);
+        server.Faults.FailNext("POST", "/prompt", LoopbackFailureKind.ConnectionReset);
+        var result = await client.RunAsync(ComfyTestWorkflows.Simple());
+        Assert.True(result.IsSuccess, result.Message);
+        Assert.Equal(2, server.RequestLog.Count(r => r == "POST /prompt"));
+        Assert.Equal(1, server.AcceptedPrompts);
+        Assert.True(client.ServesJobsApi);
+
+        // Before the API was seen answering, its JSON 404 only sent the client on to /queue and /history.
+        var log = server.RequestLog.ToList();
+        Assert.True(log.IndexOf("GET /queue") > log.IndexOf($"GET /jobs/{result.PromptId}"));
+    }
+
+    [Fact]
     public async Task SubmitAsync_PostAnswerLostOnJobsServer_FoundByOneJobReadAndRunsOnce()
     {
         await using var server = await LoopbackComfyServer.StartAsync(NewerServer());
