@@ -30,7 +30,19 @@ public sealed partial class ComfyClient
         }
 
         var route = JobsRoute(Uri.EscapeDataString(promptId));
-        var (status, body) = await WrapAsync(() => SendForTextAsync(HttpMethod.Get, route, null, cancellationToken), "GET", route).ConfigureAwait(false);
+        HttpStatusCode status;
+        string body;
+        try
+        {
+            (status, body) = await WrapAsync(() => SendForTextAsync(HttpMethod.Get, route, null, cancellationToken), "GET", route).ConfigureAwait(false);
+        }
+        catch (ComfyException) when (Volatile.Read(ref _jobsApi) != JobsServed)
+        {
+            // A proxy that refuses unknown routes: use the classic routes rather than fail.
+            Volatile.Write(ref _jobsApi, JobsAbsent);
+            return (false, null);
+        }
+
         JsonObject? json = null;
         try
         {

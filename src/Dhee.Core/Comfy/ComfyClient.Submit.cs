@@ -34,10 +34,13 @@ public sealed partial class ComfyClient
                 _logger.LogWarning("ComfyUI {Endpoint}: POST /prompt failed ({Reason}); checking whether it was accepted before retrying", _address.Display, ex.Message);
                 var delay = TimeSpan.FromMilliseconds(Math.Min(10_000, _options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt)) * (0.5 + (Random.Shared.NextDouble() * 0.5)));
                 await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-                (string Id, long Number)? found;
+                (string Id, long Number)? found = null;
                 try
                 {
-                    found = await FindSubmissionAsync(marker, cancellationToken).ConfigureAwait(false);
+                    if (!NeverSent(ex))
+                    {
+                        found = await FindSubmissionAsync(marker, cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 catch (ComfyException check)
                 {
@@ -58,11 +61,15 @@ public sealed partial class ComfyClient
                 {
                     throw ex is ComfyTransientException transient
                         ? new ComfyException($"ComfyUI at {_address.Display} kept failing POST /prompt after {_options.TransientRetries} retries: {ex.Message}. Is the server overloaded or restarting? (It did not accept the prompt.)", transient.StatusCode, ex)
-                        : new ComfyException($"Cannot submit to ComfyUI at {_address.Display} after {_options.TransientRetries} retries: {ex.Message}. Is the server running and the address right? (It did not accept the prompt.)", null, ex);
+                        : new ComfyException($"Cannot reach ComfyUI at {_address.Display} (POST /prompt, {_options.TransientRetries} retries): {ex.Message}. Is the server running and the address right? (It did not accept the prompt.)", null, ex);
                 }
             }
         }
     }
+
+    /// <summary>A connection that was never made carried no request: there is nothing to look for.</summary>
+    private static bool NeverSent(Exception ex)
+        => ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
 
     /// <summary>Looks for a submission in the queue (running and pending), then in the newest history entries: by prompt id (servers that honour the client's id) or by the marker in <c>extra_data</c> (servers that mint their own).</summary>
     private async Task<(string Id, long Number)?> FindSubmissionAsync(string marker, CancellationToken cancellationToken)
