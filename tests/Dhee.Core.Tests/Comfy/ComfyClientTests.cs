@@ -206,6 +206,12 @@ public sealed class ComfyClientTests
         Assert.All(last.Nodes, n => Assert.Equal("finished", n.State));
         Assert.Contains(b.OfType<ComfyProgressStateEvent>(), s => s.Nodes.Any(n => n is { NodeId: "3", Value: 3, Max: 3 }));
 
+        server.Faults.FailClassType = "SaveImage";
+        var f = new ConcurrentQueue<ComfyEvent>();
+        var failed = await client.RunAsync(ComfyTestWorkflows.TextToImage(seed: 3, steps: 1), new ComfySubmitOptions { Progress = new SyncProgress(f.Enqueue) });
+        Assert.Equal(ComfyPromptStatus.Failed, failed.Status);
+        Assert.Contains(f.OfType<ComfyProgressStateEvent>(), s => s.Nodes.Any(n => n is { NodeId: "9", State: "error" }));
+
         await using var old = await LoopbackComfyServer.StartAsync(WithModels());
         await using var oldClient = NewClient(old);
         var c = new ConcurrentQueue<ComfyEvent>();

@@ -223,6 +223,24 @@ public sealed class LoopbackComfyServerTests : IAsyncLifetime
         Assert.Equal(300_000, (await _http.GetByteArrayAsync("view?filename=big.png&type=input")).Length);
     }
 
+    [Theory]
+    [InlineData(LoopbackFailureKind.ResetAfterProcessing)]
+    [InlineData(LoopbackFailureKind.HangAfterProcessing)]
+    public async Task Faults_AnswerLostAfterProcessing_PromptIsQueuedButTheClientGetsNoAnswer(LoopbackFailureKind kind)
+    {
+        _server.Faults.PauseQueue = true;
+        _server.Faults.FailNext("POST", "/prompt", kind);
+        using var impatient = new HttpClient { BaseAddress = _server.BaseUri, Timeout = TimeSpan.FromMilliseconds(500) };
+        var body = """{"client_id": "x", "extra_data": {"dhee_submission": "m1"}, "prompt": {"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}}, "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "lost"}}}}""";
+        await Assert.ThrowsAnyAsync<Exception>(() => impatient.PostAsync("prompt", new StringContent(body, Encoding.UTF8, "application/json")));
+        Assert.Equal(1, _server.AcceptedPrompts);
+        var pending = JsonNode.Parse(await _http.GetStringAsync("queue"))!["queue_pending"]!.AsArray();
+        var entry = Assert.Single(pending)!.AsArray();
+        Assert.Equal("{\"dhee_submission\":\"m1\",\"client_id\":\"x\"}", entry[3]!.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, (await _http.PostAsync("prompt", new StringContent(body, Encoding.UTF8, "application/json"))).StatusCode);
+        Assert.Equal(2, _server.AcceptedPrompts);
+    }
+
     [Fact]
     public async Task Restart_ForgetsQueueAndHistory()
     {
