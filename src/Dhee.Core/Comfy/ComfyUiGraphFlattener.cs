@@ -17,7 +17,6 @@ internal sealed class ComfyUiGraphFlattener
     private const int MaxDepth = 32;
     private const int ModeMuted = 2;
     private const int ModeBypassed = 4;
-    private static readonly HashSet<string> ControlValues = new(StringComparer.Ordinal) { "fixed", "increment", "decrement", "randomize" };
 
     private readonly ComfyObjectInfo _info;
     private readonly List<ComfyConversionDiagnostic> _diagnostics;
@@ -96,16 +95,10 @@ internal sealed class ComfyUiGraphFlattener
     private void Report(Scope scope, string localId, string? type, string? widget, bool isError, string message)
         => _diagnostics.Add(new ComfyConversionDiagnostic(scope.Prefix + localId, type, widget, isError, message));
 
-    private bool IsContainer(JsonObject node) => ContainerKind(node["type"]?.ToString() ?? string.Empty) is not null;
-
-    private string? ContainerKind(string type)
+    private bool IsContainer(JsonObject node)
     {
-        if (_subgraphs.ContainsKey(type))
-        {
-            return "subgraph";
-        }
-
-        return GroupDefinition(type) is not null ? "group" : null;
+        var type = node["type"]?.ToString() ?? string.Empty;
+        return _subgraphs.ContainsKey(type) || GroupDefinition(type) is not null;
     }
 
     private JsonObject? GroupDefinition(string type)
@@ -319,7 +312,7 @@ internal sealed class ComfyUiGraphFlattener
             var slot = definedInputs.FindIndex(d => d["name"]?.ToString() == input["name"]?.ToString());
             var target = slot >= 0 ? InnerWidgetTarget(inner, slot) : null;
             if (target?.HasControlAfterGenerate == true && position < values.Count && values[position] is JsonValue control
-                && control.GetValueKind() == JsonValueKind.String && ControlValues.Contains(control.GetValue<string>()))
+                && control.GetValueKind() == JsonValueKind.String && ComfyWorkflowConverter.ControlValues.Contains(control.GetValue<string>()))
             {
                 position++;
             }
@@ -486,12 +479,12 @@ internal sealed class ComfyUiGraphFlattener
             }
 
             if (slot.Spec.HasControlAfterGenerate && position < values.Count && values[position] is JsonValue control
-                && control.GetValueKind() == JsonValueKind.String && ControlValues.Contains(control.GetValue<string>()))
+                && control.GetValueKind() == JsonValueKind.String && ComfyWorkflowConverter.ControlValues.Contains(control.GetValue<string>()))
             {
                 position++;
             }
 
-            if (slot.Spec.IsUpload && position < values.Count && values[position] is JsonValue up && up.GetValueKind() == JsonValueKind.String && up.GetValue<string>() is "image" or "upload" or "video" or "audio")
+            if (slot.Spec.IsUpload && position < values.Count && values[position] is JsonValue up && up.GetValueKind() == JsonValueKind.String && ComfyWorkflowConverter.UploadValues.Contains(up.GetValue<string>()))
             {
                 position++;
             }

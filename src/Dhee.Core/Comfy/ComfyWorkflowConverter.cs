@@ -17,8 +17,11 @@ public static class ComfyWorkflowConverter
 {
     private const int ModeMuted = 2;
     private const int ModeBypassed = 4;
-    private static readonly HashSet<string> ControlValues = new(StringComparer.Ordinal) { "fixed", "increment", "decrement", "randomize" };
-    private static readonly HashSet<string> UploadValues = new(StringComparer.Ordinal) { "image", "upload", "video", "audio" };
+    /// <summary>The values of the editor's <c>control_after_generate</c> widget (never sent to the server).</summary>
+    internal static readonly HashSet<string> ControlValues = new(StringComparer.Ordinal) { "fixed", "increment", "decrement", "randomize" };
+
+    /// <summary>The values of the editor's upload-button widgets (never sent to the server).</summary>
+    internal static readonly HashSet<string> UploadValues = new(StringComparer.Ordinal) { "image", "upload", "video", "audio" };
     private static readonly HashSet<string> DroppedTypes = new(StringComparer.Ordinal) { "Note", "MarkdownNote" };
 
     /// <summary>Tells whether a JSON document is a UI-format workflow (has <c>nodes</c> and <c>links</c> arrays).</summary>
