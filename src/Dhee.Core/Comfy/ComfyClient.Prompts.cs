@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dhee.Diagnostics;
@@ -40,6 +39,7 @@ public sealed partial class ComfyClient
         {
             var extra = options.ExtraData is null ? [] : (JsonObject)options.ExtraData.DeepClone();
             extra["client_id"] = ClientId;
+            extra[SubmissionMarkerKey] = promptId;
             var body = new JsonObject
             {
                 ["prompt"] = prompt.DeepClone(),
@@ -52,8 +52,7 @@ public sealed partial class ComfyClient
                 body["front"] = true;
             }
 
-            using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
-            var (status, text) = await WrapAsync(() => SendForTextAsync(HttpMethod.Post, "prompt", content, cancellationToken), "POST", "prompt").ConfigureAwait(false);
+            var (status, text) = await PostPromptOnceOnlyAsync(promptId, body.ToJsonString(), cancellationToken).ConfigureAwait(false);
             if (status == HttpStatusCode.BadRequest)
             {
                 throw await ParseRejectionAsync(text, cancellationToken).ConfigureAwait(false);
@@ -277,6 +276,12 @@ public sealed partial class ComfyClient
 
     private async Task<(ComfyPromptStatus Status, ComfyPromptResult? Result, int Position)> CheckTruthAsync(string promptId, CancellationToken cancellationToken)
     {
+        var (jobsApi, job) = await TryGetJobAsync(promptId, cancellationToken).ConfigureAwait(false);
+        if (jobsApi && await StatusFromJobAsync(promptId, job, cancellationToken).ConfigureAwait(false) is { } fromJob)
+        {
+            return fromJob;
+        }
+
         var entry = await GetHistoryEntryAsync(promptId, cancellationToken).ConfigureAwait(false);
         if (entry is not null)
         {

@@ -291,7 +291,7 @@ public sealed partial class ComfyClient
         }
 
         var promptId = pidValue.GetValue<string>();
-        if (type == "execution_start" || (type == "executing" && data["node"] is not null))
+        if (type is "execution_start" or "progress_state" || (type == "executing" && data["node"] is not null))
         {
             _runningPrompt = promptId; // binary previews carry no prompt id: they belong to the running prompt
         }
@@ -367,6 +367,27 @@ public sealed partial class ComfyClient
                 var max = data["max"] is JsonValue m && m.TryGetValue<long>(out var lm) ? lm : 0;
                 t.Report(new ComfyNodeProgressEvent(t.PromptId, data["node"]?.ToString() ?? t.CurrentNode, value, max));
                 break;
+            case "progress_state":
+                // Newer servers: a hint that the prompt runs and which node is busy; completion still comes from the truth.
+                var states = new List<ComfyNodeState>();
+                foreach (var (nodeId, state) in data["nodes"] as JsonObject ?? [])
+                {
+                    var stateName = state?["state"]?.ToString() ?? "running";
+                    states.Add(new ComfyNodeState(
+                        nodeId,
+                        stateName,
+                        state?["value"] is JsonValue sv && sv.TryGetValue<double>(out var dv) ? dv : 0,
+                        state?["max"] is JsonValue sm && sm.TryGetValue<double>(out var dm) ? dm : 0,
+                        state?["display_node_id"]?.ToString()));
+                    if (stateName == "running")
+                    {
+                        t.CurrentNode = nodeId;
+                    }
+                }
+
+                t.StartedAt ??= _time.GetTimestamp();
+                t.Report(new ComfyProgressStateEvent(t.PromptId, states));
+                break;
             case "executed":
                 if (data["node"]?.ToString() is { } executedNode && data["output"] is JsonObject output)
                 {
@@ -428,6 +449,7 @@ public sealed partial class ComfyClient
                 }
 
                 break;
+            // Type 2 (an unencoded preview) is internal to the server, which encodes it and sends type 1; unknown types are ignored.
             case 4 when payload.Length >= 8:
                 var metaLength = BinaryPrimitives.ReadInt32BigEndian(payload[4..]);
                 if (metaLength < 0 || metaLength > payload.Length - 8)

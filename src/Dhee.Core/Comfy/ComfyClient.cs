@@ -144,6 +144,11 @@ public sealed partial class ComfyClient : IComfyClient
     /// <returns>The status the prompt had when cancelled (Queued or Running), or its final status when already done.</returns>
     public async Task<ComfyPromptStatus> CancelAsync(string promptId, CancellationToken cancellationToken = default)
     {
+        if (await TryCancelJobAsync(promptId, cancellationToken).ConfigureAwait(false) is { } cancelled)
+        {
+            return cancelled;
+        }
+
         var queue = await GetQueueAsync(cancellationToken).ConfigureAwait(false);
         if (queue.Pending.Contains(promptId, StringComparer.Ordinal))
         {
@@ -230,36 +235,35 @@ public sealed partial class ComfyClient : IComfyClient
         => status is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
 
     private async Task<(HttpStatusCode Status, string Body)> SendForTextAsync(HttpMethod method, string route, HttpContent? content, CancellationToken cancellationToken)
+        => await _retry.ExecuteAsync(async ct => await SendOnceAsync(method, route, content, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>One HTTP call without retries; transient answers and transport failures are thrown for the caller's retry policy.</summary>
+    private async Task<(HttpStatusCode Status, string Body)> SendOnceAsync(HttpMethod method, string route, HttpContent? content, CancellationToken ct)
     {
-        return await _retry.ExecuteAsync(
-            async ct =>
+        using var request = new HttpRequestMessage(method, _address.Route(route)) { Content = content is null ? null : await CloneContentAsync(content, ct).ConfigureAwait(false) };
+        ApplyHeaders(request);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(_options.RequestTimeout);
+        try
+        {
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+            if (IsTransient(response.StatusCode))
             {
-                using var request = new HttpRequestMessage(method, _address.Route(route)) { Content = content is null ? null : await CloneContentAsync(content, ct).ConfigureAwait(false) };
-                ApplyHeaders(request);
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                timeout.CancelAfter(_options.RequestTimeout);
-                try
-                {
-                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
-                    var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
-                    if (IsTransient(response.StatusCode))
-                    {
-                        throw new ComfyTransientException($"{method} {route} answered {(int)response.StatusCode} {response.StatusCode}", response.StatusCode);
-                    }
+                throw new ComfyTransientException($"{method} {route} answered {(int)response.StatusCode} {response.StatusCode}", response.StatusCode);
+            }
 
-                    if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden && route != "view")
-                    {
-                        throw new ComfyException($"ComfyUI at {_address.Display} refused {method} /{route} with {(int)response.StatusCode}: check the endpoint's credentials (bearer token, API key or headers).", response.StatusCode);
-                    }
+            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden && route != "view")
+            {
+                throw new ComfyException($"ComfyUI at {_address.Display} refused {method} /{route} with {(int)response.StatusCode}: check the endpoint's credentials (bearer token, API key or headers).", response.StatusCode);
+            }
 
-                    return (response.StatusCode, body);
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    throw new TimeoutException($"ComfyUI at {_address.Display} did not answer {method} /{route} within {_options.RequestTimeout.TotalSeconds:0.#} s");
-                }
-            },
-            cancellationToken).ConfigureAwait(false);
+            return (response.StatusCode, body);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"ComfyUI at {_address.Display} did not answer {method} /{route} within {_options.RequestTimeout.TotalSeconds:0.#} s");
+        }
     }
 
     private static async Task<HttpContent> CloneContentAsync(HttpContent content, CancellationToken ct)

@@ -54,3 +54,8 @@ public sealed record ComfyTextEvent(string PromptId, string? NodeId, string Text
 /// <summary>The WebSocket was re-established while the prompt was in flight; the client re-checked the truth.</summary>
 /// <param name="PromptId">The prompt.</param>
 public sealed record ComfyReconnectedEvent(string PromptId) : ComfyEvent(PromptId);
+
+/// <summary>The state of every started node of the prompt (<c>progress_state</c>, sent by ComfyUI 0.3.44 and newer with each change).</summary>
+/// <param name="PromptId">The prompt.</param>
+/// <param name="Nodes">The started nodes: running, finished or failed, with their step progress.</param>
+public sealed record ComfyProgressStateEvent(string PromptId, IReadOnlyList<ComfyNodeState> Nodes) : ComfyEvent(PromptId);

@@ -8,14 +8,20 @@ namespace Dhee.Comfy;
 /// server runs, driven by the target server's <c>/object_info</c>: widget values are named by <c>input_order</c>,
 /// frontend-only values (<c>control_after_generate</c>, upload buttons) are skipped, muted nodes are dropped, bypassed
 /// nodes are rewired, PrimitiveNode and Reroute are inlined, Note and MarkdownNote are dropped, and list literals are wrapped.
+/// Subgraphs (<c>definitions.subgraphs</c>) and legacy group nodes (<c>extra.groupNodes</c>) are expanded first: inner nodes
+/// get ComfyUI's execution ids (<c>outer:inner</c>), links across the boundary are rewired, values typed on the container reach
+/// the inner widgets; a container that cannot be laid out is an error naming the node and the fix.
 /// A widget count that does not match the schema is reported as a diagnostic naming node and widget, never silently shifted.
 /// </summary>
 public static class ComfyWorkflowConverter
 {
     private const int ModeMuted = 2;
     private const int ModeBypassed = 4;
-    private static readonly HashSet<string> ControlValues = new(StringComparer.Ordinal) { "fixed", "increment", "decrement", "randomize" };
-    private static readonly HashSet<string> UploadValues = new(StringComparer.Ordinal) { "image", "upload", "video", "audio" };
+    /// <summary>The values of the editor's <c>control_after_generate</c> widget (never sent to the server).</summary>
+    internal static readonly HashSet<string> ControlValues = new(StringComparer.Ordinal) { "fixed", "increment", "decrement", "randomize" };
+
+    /// <summary>The values of the editor's upload-button widgets (never sent to the server).</summary>
+    internal static readonly HashSet<string> UploadValues = new(StringComparer.Ordinal) { "image", "upload", "video", "audio" };
     private static readonly HashSet<string> DroppedTypes = new(StringComparer.Ordinal) { "Note", "MarkdownNote" };
 
     /// <summary>Tells whether a JSON document is a UI-format workflow (has <c>nodes</c> and <c>links</c> arrays).</summary>
@@ -33,30 +39,12 @@ public static class ComfyWorkflowConverter
         ArgumentNullException.ThrowIfNull(uiWorkflow);
         ArgumentNullException.ThrowIfNull(objectInfo);
         var diagnostics = new List<ComfyConversionDiagnostic>();
-        var nodes = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
-        foreach (var n in uiWorkflow["nodes"] as JsonArray ?? [])
-        {
-            if (n is JsonObject node && node["id"] is not null)
-            {
-                nodes[node["id"]!.ToString()] = node;
-            }
-        }
-
-        var links = new Dictionary<string, (string Origin, int Slot)>(StringComparer.Ordinal);
-        foreach (var l in uiWorkflow["links"] as JsonArray ?? [])
-        {
-            if (l is JsonArray arr && arr.Count >= 5)
-            {
-                links[arr[0]!.ToString()] = (arr[1]!.ToString(), arr[2] is JsonValue s && s.TryGetValue<int>(out var slot) ? slot : 0);
-            }
-            else if (l is JsonObject obj && obj["id"] is not null)
-            {
-                links[obj["id"]!.ToString()] = (obj["origin_id"]?.ToString() ?? string.Empty, obj["origin_slot"] is JsonValue s2 && s2.TryGetValue<int>(out var slot2) ? slot2 : 0);
-            }
-        }
+        var flat = ComfyUiGraphFlattener.Flatten(uiWorkflow, objectInfo, diagnostics);
+        var nodes = flat.Nodes;
+        var links = flat.Links;
 
         var prompt = new JsonObject();
-        foreach (var (id, node) in nodes.OrderBy(p => int.TryParse(p.Key, out var i) ? i : int.MaxValue).ThenBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (id, node) in nodes.OrderBy(p => p.Key, Comparer<string>.Create(ComfyUiGraphFlattener.CompareIds)))
         {
             var type = node["type"]?.ToString() ?? string.Empty;
             var mode = node["mode"] is JsonValue m && m.TryGetValue<int>(out var mv) ? mv : 0;
@@ -67,7 +55,7 @@ public static class ComfyWorkflowConverter
 
             if (!objectInfo.HasClass(type))
             {
-                diagnostics.Add(new ComfyConversionDiagnostic(id, type, null, true, "this node class is not installed on the target server, so its widget values cannot be named; install the node pack or remove the node"));
+                diagnostics.Add(new ComfyConversionDiagnostic(id, type, null, true, UnknownClassMessage(type)));
                 continue;
             }
 
@@ -77,6 +65,14 @@ public static class ComfyWorkflowConverter
                 uiInputs.Where(i => i["link"] is JsonValue && i["widget"]?["name"] is not null).Select(i => i["widget"]!["name"]!.ToString()),
                 StringComparer.Ordinal);
             MapWidgets(id, type, node, objectInfo, inputs, linkedWidgets, diagnostics);
+            foreach (var (widget, value) in flat.WidgetOverrides.GetValueOrDefault(id) ?? [])
+            {
+                // A value typed on the enclosing subgraph or group node wins over the inner node's saved one.
+                if (!linkedWidgets.Contains(widget))
+                {
+                    inputs[widget] = Wrap(value?.DeepClone());
+                }
+            }
 
             foreach (var input in uiInputs)
             {
@@ -184,9 +180,34 @@ public static class ComfyWorkflowConverter
         }
     }
 
-    private static JsonNode? Resolve(string linkId, Dictionary<string, (string Origin, int Slot)> links, Dictionary<string, JsonObject> nodes, int depth)
+    private static string UnknownClassMessage(string type)
     {
-        if (depth > 64 || !links.TryGetValue(linkId, out var link) || !nodes.TryGetValue(link.Origin, out var origin))
+        if (Guid.TryParse(type, out _))
+        {
+            return "this looks like a subgraph instance, but the workflow has no subgraph with this id under definitions.subgraphs; export the workflow again from the editor (the definition was lost) or convert the subgraph back to nodes";
+        }
+
+        if (type.StartsWith("workflow>", StringComparison.Ordinal) || type.StartsWith("workflow/", StringComparison.Ordinal))
+        {
+            return $"this is a group node, but extra.groupNodes has no definition named '{type[9..]}'; export the workflow again, or ungroup the node in the editor (right-click → Convert to nodes)";
+        }
+
+        return "this node class is not installed on the target server, so its widget values cannot be named; install the node pack or remove the node";
+    }
+
+    private static JsonNode? Resolve(string linkId, Dictionary<string, ComfyUiGraphFlattener.FlatLink> links, Dictionary<string, JsonObject> nodes, int depth)
+    {
+        if (depth > 64 || !links.TryGetValue(linkId, out var link))
+        {
+            return null;
+        }
+
+        if (link.Origin is null)
+        {
+            return Wrap(link.Literal?.DeepClone()); // a value typed on a subgraph instance
+        }
+
+        if (!nodes.TryGetValue(link.Origin, out var origin))
         {
             return null;
         }
@@ -195,7 +216,7 @@ public static class ComfyWorkflowConverter
         var mode = origin["mode"] is JsonValue m && m.TryGetValue<int>(out var mv) ? mv : 0;
         if (type == "PrimitiveNode")
         {
-            return origin["widgets_values"] is JsonArray wv && wv.Count > 0 ? wv[0] ?? JsonValue.Create((string?)null) : null;
+            return origin["widgets_values"] is JsonArray wv && wv.Count > 0 ? Wrap(wv[0]?.DeepClone()) ?? JsonValue.Create((string?)null) : null;
         }
 
         if (type == "Reroute")

@@ -68,6 +68,11 @@ public sealed partial class LoopbackComfyServer
         }
 
         var extra = request["extra_data"] is JsonObject e ? (JsonObject)e.DeepClone() : [];
+        if (_options.ServeJobsApi)
+        {
+            extra["create_time"] = NowMs(); // newer servers stamp it for the jobs API
+        }
+
         string? clientId = null;
         if (request["client_id"] is JsonValue cid && cid.GetValueKind() == JsonValueKind.String)
         {
@@ -393,6 +398,7 @@ public sealed partial class LoopbackComfyServer
         }
 
         string? failure = null;
+        var progress = new ProgressStates(prompt.Id);
         foreach (var id in order.Where(id => !cached.Contains(id)))
         {
             if (!IsCurrent(prompt))
@@ -403,6 +409,7 @@ public sealed partial class LoopbackComfyServer
             var node = prompt.Graph[id]!.AsObject();
             var cls = ClassOf(node);
             await SendEventAsync(client, "executing", new JsonObject { ["node"] = id, ["display_node"] = id, ["prompt_id"] = prompt.Id }).ConfigureAwait(false);
+            await SendProgressStateAsync(client, progress.Set(id, "running", 0, 1)).ConfigureAwait(false);
             if (InterruptRequested(prompt))
             {
                 failure = "execution_interrupted";
@@ -435,6 +442,7 @@ public sealed partial class LoopbackComfyServer
             if (runtimeError is not null)
             {
                 failure = "execution_error";
+                await SendProgressStateAsync(client, progress.Set(id, "error", 0, 1)).ConfigureAwait(false);
                 var inputs = new JsonObject();
                 foreach (var (name, value) in node["inputs"] as JsonObject ?? [])
                 {
@@ -471,6 +479,12 @@ public sealed partial class LoopbackComfyServer
                 for (var step = 1; step <= Math.Min(steps, 100); step++)
                 {
                     await SendEventAsync(client, "progress", new JsonObject { ["value"] = step, ["max"] = steps, ["prompt_id"] = prompt.Id, ["node"] = id }).ConfigureAwait(false);
+                    await SendProgressStateAsync(client, progress.Set(id, "running", step, steps)).ConfigureAwait(false);
+                    if (_options.SendProgressText)
+                    {
+                        await SendProgressTextAsync(client, id, $"step {step}/{steps}").ConfigureAwait(false);
+                    }
+
                     if (_options.SendPreviews)
                     {
                         await SendPreviewAsync(client, prompt.Id, id, LoopbackPng.Solid(4, 4, (byte)(step * 10), 128, 64)).ConfigureAwait(false);
@@ -492,6 +506,7 @@ public sealed partial class LoopbackComfyServer
                 _nodeCache[signatures[id]] = ui;
             }
 
+            await SendProgressStateAsync(client, progress.Finish(id)).ConfigureAwait(false);
             executed.Add(id);
         }
 
@@ -740,5 +755,35 @@ public sealed partial class LoopbackComfyServer
         }
 
         return list;
+    }
+
+    /// <summary>Per-prompt node states as newer servers report them in <c>progress_state</c> (pending nodes are never listed).</summary>
+    private sealed class ProgressStates(string promptId)
+    {
+        private readonly JsonObject _nodes = [];
+
+        public JsonObject Set(string nodeId, string state, double value, double max)
+        {
+            _nodes[nodeId] = new JsonObject
+            {
+                ["value"] = value,
+                ["max"] = max,
+                ["state"] = state,
+                ["node_id"] = nodeId,
+                ["prompt_id"] = promptId,
+                ["display_node_id"] = nodeId,
+                ["parent_node_id"] = null,
+                ["real_node_id"] = nodeId,
+            };
+            return Snapshot();
+        }
+
+        public JsonObject Finish(string nodeId)
+        {
+            var max = _nodes[nodeId]?["max"]?.GetValue<double>() ?? 1;
+            return Set(nodeId, "finished", max, max);
+        }
+
+        private JsonObject Snapshot() => new() { ["prompt_id"] = promptId, ["nodes"] = _nodes.DeepClone() };
     }
 }

@@ -155,6 +155,31 @@ public sealed partial class LoopbackComfyServer
         }
     }
 
+    /// <summary>Newer servers (0.3.44+) send the state of every started node of the prompt with each change.</summary>
+    private Task SendProgressStateAsync(string? clientId, JsonObject data)
+        => _options.SendProgressState ? SendEventAsync(clientId, "progress_state", data) : Task.CompletedTask;
+
+    /// <summary>A binary text frame (type 3): the node id's length (4 bytes, big-endian), the node id, then the UTF-8 text, as <c>send_progress_text</c> frames them.</summary>
+    private async Task SendProgressTextAsync(string? clientId, string nodeId, string text)
+    {
+        if (Faults.HeartbeatOnly)
+        {
+            return;
+        }
+
+        var node = Encoding.UTF8.GetBytes(nodeId);
+        var body = Encoding.UTF8.GetBytes(text);
+        var frame = new byte[8 + node.Length + body.Length];
+        BinaryPrimitives.WriteInt32BigEndian(frame, 3);
+        BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(4), node.Length);
+        node.CopyTo(frame, 8);
+        body.CopyTo(frame, 8 + node.Length);
+        foreach (var socket in _sockets.Values.Where(s => clientId is null || s.ClientId == clientId))
+        {
+            await socket.SendAsync(frame, WebSocketMessageType.Binary).ConfigureAwait(false);
+        }
+    }
+
     private Task BroadcastStatusAsync()
         => SendEventAsync(null, "status", new JsonObject { ["status"] = new JsonObject { ["exec_info"] = new JsonObject { ["queue_remaining"] = QueueRemaining() } } });
 

@@ -271,6 +271,9 @@ public sealed partial class LoopbackComfyServer : IAsyncDisposable
                 case LoopbackFailureKind.ConnectionReset:
                     ctx.Abort();
                     return;
+                case LoopbackFailureKind.ResetAfterProcessing or LoopbackFailureKind.HangAfterProcessing:
+                    await ProcessThenWithholdAnswerAsync(ctx, method, path, hang: failure == LoopbackFailureKind.HangAfterProcessing).ConfigureAwait(false);
+                    return;
                 case LoopbackFailureKind.BadGateway:
                     await WriteTextAsync(ctx, 502, "502 Bad Gateway").ConfigureAwait(false);
                     return;
@@ -290,6 +293,26 @@ public sealed partial class LoopbackComfyServer : IAsyncDisposable
         catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>Runs the route with its answer thrown away, then resets the connection (at once, or when the client gives up).</summary>
+    private async Task ProcessThenWithholdAnswerAsync(HttpContext ctx, string method, string path, bool hang)
+    {
+        ctx.Response.Body = Stream.Null;
+        try
+        {
+            await RouteAsync(ctx, method, path).ConfigureAwait(false);
+            if (hang)
+            {
+                using var either = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, _stop.Token);
+                await Task.Delay(Timeout.Infinite, either.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        ctx.Abort();
     }
 
     private Task RouteAsync(HttpContext ctx, string method, string path)
@@ -316,6 +339,7 @@ public sealed partial class LoopbackComfyServer : IAsyncDisposable
             "/upload/mask" when post => HandleUploadAsync(ctx, mask: true),
             "/view" when get => HandleViewAsync(ctx),
             "/" when get => WriteTextAsync(ctx, 200, "<html><body>loopback ComfyUI</body></html>", "text/html"),
+            _ when _options.ServeJobsApi && IsJobsRoute(path) => HandleJobsAsync(ctx, method, path),
             _ when get && path.StartsWith("/history/", StringComparison.Ordinal) => WriteJsonAsync(ctx, 200, HistoryFor(Uri.UnescapeDataString(path[9..]))),
             _ when get && path.StartsWith("/object_info/", StringComparison.Ordinal) => WriteJsonAsync(ctx, 200, ObjectInfoFor(Uri.UnescapeDataString(path[13..]))),
             _ when get && path.StartsWith("/models/", StringComparison.Ordinal) => HandleModelsAsync(ctx, Uri.UnescapeDataString(path[8..])),

@@ -29,6 +29,15 @@ public sealed class LoopbackComfyServerOptions
     /// <summary>Gets or sets a value indicating whether sampler nodes send binary preview frames (type 1, PNG) with their progress.</summary>
     public bool SendPreviews { get; set; } = true;
 
+    /// <summary>Gets or sets a value indicating whether sampler nodes also send a binary text frame (type 3, "step i/n" naming the node) with each progress step, as nodes that call <c>send_progress_text</c> do.</summary>
+    public bool SendProgressText { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether <c>progress_state</c> frames are sent (ComfyUI 0.3.44 and newer: the state of every started node with each change); ComfyUI 0.3.18 does not send them, which is the default.</summary>
+    public bool SendProgressState { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the jobs API of newer servers is served (<c>GET /api/jobs</c>, <c>GET /api/jobs/{id}</c>, <c>POST /api/jobs/{id}/cancel</c>) and <c>extra_data.create_time</c> stamped; ComfyUI 0.3.18 answers 404, which is the default.</summary>
+    public bool ServeJobsApi { get; set; }
+
     /// <summary>Gets or sets the clock used for timestamps; defaults to the system clock.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

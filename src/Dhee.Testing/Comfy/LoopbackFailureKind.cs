@@ -14,4 +14,10 @@ public enum LoopbackFailureKind
 
     /// <summary>Reset the connection without an answer.</summary>
     ConnectionReset,
+
+    /// <summary>Handle the request for real (a prompt is queued, an upload stored), then reset the connection instead of answering: the client cannot know it succeeded.</summary>
+    ResetAfterProcessing,
+
+    /// <summary>Handle the request for real, then never answer until the client gives up (its request timeout).</summary>
+    HangAfterProcessing,
 }

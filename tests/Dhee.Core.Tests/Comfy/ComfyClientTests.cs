@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Dhee.Comfy;
 using Dhee.Testing;
@@ -153,9 +154,11 @@ public sealed class ComfyClientTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task RunAsync_PreviewFrames_DecodedWithAndWithoutMetadata(bool metadata)
+    public async Task RunAsync_BinaryFrames_PreviewsType1Or4AndTextType3DecodedAsTypedEvents(bool metadata)
     {
-        await using var server = await LoopbackComfyServer.StartAsync(WithModels());
+        var options = WithModels();
+        options.SendProgressText = true;
+        await using var server = await LoopbackComfyServer.StartAsync(options);
         await using var client = NewClient(server, o => o.RequestPreviewMetadata = metadata);
         var events = new ConcurrentQueue<ComfyEvent>();
         var result = await client.RunAsync(ComfyTestWorkflows.TextToImage(steps: 2), new ComfySubmitOptions { Progress = new SyncProgress(events.Enqueue) });
@@ -169,6 +172,124 @@ public sealed class ComfyClientTests
             Assert.Equal("3", p.NodeId);
             Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, p.Image[..4].ToArray());
         });
+        var texts = events.OfType<ComfyTextEvent>().ToList();
+        Assert.Equal(["step 1/2", "step 2/2"], texts.Select(t => t.Text).ToArray());
+        Assert.All(texts, t =>
+        {
+            Assert.Equal(result.PromptId, t.PromptId);
+            Assert.Equal("3", t.NodeId);
+        });
+    }
+
+    [Fact]
+    public async Task RunAsync_NewerServerSendsProgressState_SurfacedAsTypedEventsPerPrompt()
+    {
+        var options = WithModels();
+        options.SendProgressState = true;
+        await using var server = await LoopbackComfyServer.StartAsync(options);
+        await using var client = NewClient(server);
+        var a = new ConcurrentQueue<ComfyEvent>();
+        var b = new ConcurrentQueue<ComfyEvent>();
+        var ra = client.RunAsync(ComfyTestWorkflows.TextToImage(seed: 1, steps: 2), new ComfySubmitOptions { Progress = new SyncProgress(a.Enqueue) });
+        var rb = client.RunAsync(ComfyTestWorkflows.TextToImage(seed: 2, steps: 3), new ComfySubmitOptions { Progress = new SyncProgress(b.Enqueue) });
+        var results = await Task.WhenAll(ra, rb);
+        Assert.All(results, r => Assert.True(r.IsSuccess, r.Message));
+        Assert.All(a, e => Assert.Equal(results[0].PromptId, e.PromptId));
+        Assert.All(b, e => Assert.Equal(results[1].PromptId, e.PromptId));
+
+        var states = a.OfType<ComfyProgressStateEvent>().ToList();
+        Assert.NotEmpty(states);
+        Assert.Contains(states, s => s.Nodes.Any(n => n is { NodeId: "3", State: "running", Value: 1, Max: 2 }));
+        var last = states[^1];
+        // Whichever prompt ran second found the loaders and encoders cached: those are never started, so never listed.
+        Assert.Subset(last.Nodes.Select(n => n.NodeId).ToHashSet(), new HashSet<string> { "3", "8", "9" });
+        Assert.All(last.Nodes, n => Assert.Equal("finished", n.State));
+        Assert.Contains(b.OfType<ComfyProgressStateEvent>(), s => s.Nodes.Any(n => n is { NodeId: "3", Value: 3, Max: 3 }));
+
+        server.Faults.FailClassType = "SaveImage";
+        var f = new ConcurrentQueue<ComfyEvent>();
+        var failed = await client.RunAsync(ComfyTestWorkflows.TextToImage(seed: 3, steps: 1), new ComfySubmitOptions { Progress = new SyncProgress(f.Enqueue) });
+        Assert.Equal(ComfyPromptStatus.Failed, failed.Status);
+        Assert.Contains(f.OfType<ComfyProgressStateEvent>(), s => s.Nodes.Any(n => n is { NodeId: "9", State: "error" }));
+
+        await using var old = await LoopbackComfyServer.StartAsync(WithModels());
+        await using var oldClient = NewClient(old);
+        var c = new ConcurrentQueue<ComfyEvent>();
+        Assert.True((await oldClient.RunAsync(ComfyTestWorkflows.TextToImage(steps: 2), new ComfySubmitOptions { Progress = new SyncProgress(c.Enqueue) })).IsSuccess);
+        Assert.Empty(c.OfType<ComfyProgressStateEvent>());
+        Assert.Equal(2, c.OfType<ComfyNodeProgressEvent>().Count());
+    }
+
+    [Theory]
+    [InlineData(false, LoopbackFailureKind.ResetAfterProcessing, false)]
+    [InlineData(false, LoopbackFailureKind.ResetAfterProcessing, true)]
+    [InlineData(true, LoopbackFailureKind.ResetAfterProcessing, true)]
+    [InlineData(false, LoopbackFailureKind.HangAfterProcessing, false)]
+    [InlineData(true, LoopbackFailureKind.HangAfterProcessing, false)]
+    public async Task SubmitAsync_PostAcceptedButAnswerLost_AdoptsAcceptedPromptAndRunsItOnce(bool serverHonoursClientId, LoopbackFailureKind kind, bool queuePaused)
+    {
+        await using var server = await LoopbackComfyServer.StartAsync(new LoopbackComfyServerOptions { AcceptClientPromptId = serverHonoursClientId });
+        await using var client = NewClient(server, o => o.RequestTimeout = TimeSpan.FromSeconds(1));
+        server.Faults.PauseQueue = queuePaused;
+        server.Faults.FailNext("POST", "/prompt", kind);
+
+        var submission = await client.SubmitAsync(ComfyTestWorkflows.Simple());
+        Assert.Equal(1, server.AcceptedPrompts);
+        if (queuePaused)
+        {
+            Assert.Equal([submission.PromptId], (await client.GetQueueAsync()).Pending);
+            server.Faults.PauseQueue = false;
+        }
+
+        var result = await client.WaitAsync(submission.PromptId);
+        Assert.True(result.IsSuccess, result.Message);
+        Assert.Equal("simple_00001_.png", Assert.Single(result.Files).Filename);
+        Assert.Equal(1, server.RequestLog.Count(r => r == "POST /prompt"));
+        Assert.Equal(1, server.AcceptedPrompts);
+        using var http = new HttpClient();
+        Assert.Single((await http.GetFromJsonAsync<JsonObject>(new Uri(server.BaseUri, "history")))!);
+        Assert.Contains(server.RequestLog, r => r.StartsWith("GET /history?max_items=", StringComparison.Ordinal) || r == "GET /queue");
+    }
+
+    [Fact]
+    public async Task SubmitAsync_PostRefusedWith503_ChecksThenResubmitsAndRunsOnce()
+    {
+        await using var server = await LoopbackComfyServer.StartAsync();
+        await using var client = NewClient(server);
+        server.Faults.FailNext("POST", "/prompt", LoopbackFailureKind.ServiceUnavailable, times: 2);
+        var result = await client.RunAsync(ComfyTestWorkflows.Simple());
+        Assert.True(result.IsSuccess, result.Message);
+        Assert.Equal(3, server.RequestLog.Count(r => r == "POST /prompt"));
+        Assert.Equal(1, server.AcceptedPrompts);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_PostAnswerLostAndQueueUnreadable_DoesNotResubmitAndNamesTheMarker()
+    {
+        await using var server = await LoopbackComfyServer.StartAsync();
+        await using var client = NewClient(server);
+        server.Faults.PauseQueue = true;
+        server.Faults.FailNext("POST", "/prompt", LoopbackFailureKind.ResetAfterProcessing);
+        server.Faults.FailNext("GET", "/queue", LoopbackFailureKind.ConnectionReset, times: 100);
+
+        var ex = await Assert.ThrowsAsync<ComfyException>(() => client.SubmitAsync(ComfyTestWorkflows.Simple()));
+        Assert.Contains("not resubmitted", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("extra_data.dhee_submission", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(1, server.RequestLog.Count(r => r == "POST /prompt"));
+        Assert.Equal(1, server.AcceptedPrompts);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_PostNeverReachesServer_ResubmitsAfterCheckingAndRunsOnce()
+    {
+        await using var server = await LoopbackComfyServer.StartAsync();
+        await using var client = NewClient(server);
+        server.Faults.FailNext("POST", "/prompt", LoopbackFailureKind.ConnectionReset);
+        var result = await client.RunAsync(ComfyTestWorkflows.Simple());
+        Assert.True(result.IsSuccess, result.Message);
+        Assert.Equal(2, server.RequestLog.Count(r => r == "POST /prompt"));
+        Assert.Equal(1, server.AcceptedPrompts);
+        Assert.Contains("GET /queue", server.RequestLog);
     }
 
     [Fact]
@@ -265,6 +386,91 @@ public sealed class ComfyClientTests
         Assert.Equal(ComfyPromptStatus.Interrupted, result.Status);
         Assert.Contains(server.RequestLog, r => r.StartsWith("POST /interrupt", StringComparison.Ordinal));
         Assert.Contains(server.RequestLog, r => r.StartsWith("POST /queue", StringComparison.Ordinal));
+    }
+
+    private static LoopbackComfyServerOptions NewerServer() => new() { ServeJobsApi = true, AcceptClientPromptId = true };
+
+    [Fact]
+    public async Task JobsApi_NewerServer_TruthAndCancelGoThroughJobsAndOlderServerKeepsHistoryAndQueue()
+    {
+        await using var server = await LoopbackComfyServer.StartAsync(NewerServer());
+        server.Faults.HangExecution = true;
+        await using var client = NewClient(server);
+        var running = await client.SubmitAsync(ComfyTestWorkflows.Simple("r"));
+        var queued = await client.SubmitAsync(ComfyTestWorkflows.Simple("q"));
+        await WaitUntilAsync(async () => await client.GetStatusAsync(running.PromptId) == ComfyPromptStatus.Running);
+        Assert.True(client.ServesJobsApi);
+        Assert.Equal(ComfyPromptStatus.Queued, await client.GetStatusAsync(queued.PromptId));
+
+        Assert.Equal(ComfyPromptStatus.Queued, await client.CancelAsync(queued.PromptId));
+        Assert.Equal(ComfyPromptStatus.Running, await client.CancelAsync(running.PromptId));
+        Assert.Equal(ComfyPromptStatus.Interrupted, (await client.WaitAsync(running.PromptId)).Status);
+        Assert.Equal(ComfyPromptStatus.Lost, await client.GetStatusAsync(queued.PromptId));
+        Assert.Contains($"POST /jobs/{queued.PromptId}/cancel", server.RequestLog);
+        Assert.Contains($"POST /jobs/{running.PromptId}/cancel", server.RequestLog);
+        Assert.DoesNotContain(server.RequestLog, r => r.StartsWith("POST /interrupt", StringComparison.Ordinal) || r.StartsWith("POST /queue", StringComparison.Ordinal));
+
+        server.Faults.HangExecution = false;
+        var done = await client.RunAsync(ComfyTestWorkflows.Simple("ok"));
+        Assert.True(done.IsSuccess, done.Message);
+        Assert.Equal("ok_00001_.png", Assert.Single(done.Files).Filename);
+        server.Faults.FailClassType = "ImageInvert";
+        var failed = await client.RunAsync(ComfyTestWorkflows.Simple("bad", color: 5));
+        Assert.Equal(ComfyPromptStatus.Failed, failed.Status);
+        Assert.Equal("ImageInvert", failed.Error!.NodeType);
+        Assert.DoesNotContain(server.RequestLog, r => r.StartsWith("GET /history", StringComparison.Ordinal));
+
+        await using var old = await LoopbackComfyServer.StartAsync();
+        await using var oldClient = NewClient(old);
+        Assert.True((await oldClient.RunAsync(ComfyTestWorkflows.Simple())).IsSuccess);
+        Assert.False(oldClient.ServesJobsApi);
+        Assert.Single(old.RequestLog, r => r.StartsWith("GET /jobs/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task JobsApi_ServerRestartsMidRun_FailsFastAsLost()
+    {
+        await using var server = await LoopbackComfyServer.StartAsync(NewerServer());
+        server.Faults.HangExecution = true;
+        await using var client = NewClient(server, o => o.InactivityTimeout = TimeSpan.FromSeconds(30));
+        var submission = await client.SubmitAsync(ComfyTestWorkflows.Simple());
+        await WaitUntilAsync(async () => await client.GetStatusAsync(submission.PromptId) == ComfyPromptStatus.Running);
+        var wait = client.WaitAsync(submission.PromptId);
+        server.Restart();
+        var result = await wait.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(ComfyPromptStatus.Lost, result.Status);
+        Assert.Contains("restarted", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_PostNeverReachesJobsServer_UnknownJobIsNotTakenAsProofAndPromptRunsOnce()
+    {
+        await using var server = await LoopbackComfyServer.StartAsync(NewerServer());
+        await using var client = NewClient(server);
+        server.Faults.FailNext("POST", "/prompt", LoopbackFailureKind.ConnectionReset);
+        var result = await client.RunAsync(ComfyTestWorkflows.Simple());
+        Assert.True(result.IsSuccess, result.Message);
+        Assert.Equal(2, server.RequestLog.Count(r => r == "POST /prompt"));
+        Assert.Equal(1, server.AcceptedPrompts);
+        Assert.True(client.ServesJobsApi);
+
+        // Before the API was seen answering, its JSON 404 only sent the client on to /queue and /history.
+        var log = server.RequestLog.ToList();
+        Assert.True(log.IndexOf("GET /queue") > log.IndexOf($"GET /jobs/{result.PromptId}"));
+    }
+
+    [Fact]
+    public async Task SubmitAsync_PostAnswerLostOnJobsServer_FoundByOneJobReadAndRunsOnce()
+    {
+        await using var server = await LoopbackComfyServer.StartAsync(NewerServer());
+        await using var client = NewClient(server);
+        server.Faults.FailNext("POST", "/prompt", LoopbackFailureKind.ResetAfterProcessing);
+        var result = await client.RunAsync(ComfyTestWorkflows.Simple());
+        Assert.True(result.IsSuccess, result.Message);
+        Assert.Equal(1, server.AcceptedPrompts);
+        Assert.Equal(1, server.RequestLog.Count(r => r == "POST /prompt"));
+        Assert.Contains($"GET /jobs/{result.PromptId}", server.RequestLog);
+        Assert.DoesNotContain(server.RequestLog, r => r.StartsWith("GET /history", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -223,6 +223,24 @@ public sealed class LoopbackComfyServerTests : IAsyncLifetime
         Assert.Equal(300_000, (await _http.GetByteArrayAsync("view?filename=big.png&type=input")).Length);
     }
 
+    [Theory]
+    [InlineData(LoopbackFailureKind.ResetAfterProcessing)]
+    [InlineData(LoopbackFailureKind.HangAfterProcessing)]
+    public async Task Faults_AnswerLostAfterProcessing_PromptIsQueuedButTheClientGetsNoAnswer(LoopbackFailureKind kind)
+    {
+        _server.Faults.PauseQueue = true;
+        _server.Faults.FailNext("POST", "/prompt", kind);
+        using var impatient = new HttpClient { BaseAddress = _server.BaseUri, Timeout = TimeSpan.FromMilliseconds(500) };
+        var body = """{"client_id": "x", "extra_data": {"dhee_submission": "m1"}, "prompt": {"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}}, "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "lost"}}}}""";
+        await Assert.ThrowsAnyAsync<Exception>(() => impatient.PostAsync("prompt", new StringContent(body, Encoding.UTF8, "application/json")));
+        Assert.Equal(1, _server.AcceptedPrompts);
+        var pending = JsonNode.Parse(await _http.GetStringAsync("queue"))!["queue_pending"]!.AsArray();
+        var entry = Assert.Single(pending)!.AsArray();
+        Assert.Equal("{\"dhee_submission\":\"m1\",\"client_id\":\"x\"}", entry[3]!.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, (await _http.PostAsync("prompt", new StringContent(body, Encoding.UTF8, "application/json"))).StatusCode);
+        Assert.Equal(2, _server.AcceptedPrompts);
+    }
+
     [Fact]
     public async Task Restart_ForgetsQueueAndHistory()
     {
@@ -248,6 +266,149 @@ public sealed class LoopbackComfyServerTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("queue")).StatusCode);
         http.DefaultRequestHeaders.Add("X-API-Key", "k1");
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("api/queue")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PostPrompt_SamplerWithNewerServerSwitches_SendsBinaryFrameTypesAndProgressState(bool featureFlags)
+    {
+        var options = new LoopbackComfyServerOptions { SendProgressText = true, SendProgressState = true };
+        options.Models["checkpoints"] = ["sd15.safetensors"];
+        await using var server = await LoopbackComfyServer.StartAsync(options);
+        using var http = new HttpClient { BaseAddress = server.BaseUri };
+        using var ws = await ConnectAsync("x", server);
+        if (featureFlags)
+        {
+            await ws.SendAsync("""{"type": "feature_flags", "data": {"supports_preview_metadata": true}}"""u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        }
+
+        await ReceiveTextAsync(ws);
+        var wf = """{"4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sd15.safetensors"}}, "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "a cat", "clip": ["4", 1]}}, "5": {"class_type": "EmptyLatentImage", "inputs": {"width": 512, "height": 512, "batch_size": 1}}, "3": {"class_type": "KSampler", "inputs": {"seed": 1, "steps": 2, "cfg": 7.0, "sampler_name": "euler", "scheduler": "normal", "denoise": 1.0, "model": ["4", 0], "positive": ["6", 0], "negative": ["6", 0], "latent_image": ["5", 0]}}, "8": {"class_type": "VAEDecode", "inputs": {"samples": ["3", 0], "vae": ["4", 2]}}, "9": {"class_type": "SaveImage", "inputs": {"images": ["8", 0], "filename_prefix": "tti"}}}""";
+        using var posted = await http.PostAsync("prompt", new StringContent($"{{\"client_id\": \"x\", \"prompt\": {wf}}}", Encoding.UTF8, "application/json"));
+        var id = JsonNode.Parse(await posted.Content.ReadAsStringAsync())!["prompt_id"]!.GetValue<string>();
+
+        var text = new List<JsonNode>();
+        var binary = new List<byte[]>();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var buffer = new byte[1 << 20];
+        while (!(text.Count > 0 && text[^1]["type"]!.GetValue<string>() == "executing" && text[^1]["data"]!["node"] is null))
+        {
+            var count = 0;
+            ValueWebSocketReceiveResult result;
+            do
+            {
+                result = await ws.ReceiveAsync(buffer.AsMemory(count), cts.Token);
+                count += result.Count;
+            }
+            while (!result.EndOfMessage);
+            if (result.MessageType == WebSocketMessageType.Text)
+            {
+                text.Add(JsonNode.Parse(buffer.AsSpan(0, count))!);
+            }
+            else
+            {
+                binary.Add(buffer[..count]);
+            }
+        }
+
+        static int Be(byte[] b, int at) => System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(b.AsSpan(at));
+        var texts = binary.Where(b => Be(b, 0) == 3).ToList();
+        Assert.Equal(2, texts.Count);
+        Assert.Equal(1, Be(texts[0], 4));
+        Assert.Equal("3step 1/2", Encoding.UTF8.GetString(texts[0].AsSpan(8)));
+        var previews = binary.Where(b => Be(b, 0) != 3).ToList();
+        Assert.Equal(2, previews.Count);
+        if (featureFlags)
+        {
+            Assert.All(previews, p => Assert.Equal(4, Be(p, 0)));
+            var meta = JsonNode.Parse(previews[0].AsSpan(8, Be(previews[0], 4)))!;
+            Assert.Equal(id, meta["prompt_id"]!.GetValue<string>());
+            Assert.Equal("3", meta["node_id"]!.GetValue<string>());
+            Assert.Equal("image/png", meta["image_type"]!.GetValue<string>());
+            Assert.Equal(0x89, previews[0][8 + Be(previews[0], 4)]);
+        }
+        else
+        {
+            Assert.All(previews, p => Assert.Equal((1, 2, 0x89), (Be(p, 0), Be(p, 4), (int)p[8])));
+        }
+
+        var states = text.Where(f => f["type"]!.GetValue<string>() == "progress_state").Select(f => f["data"]!).ToList();
+        Assert.All(states, s => Assert.Equal(id, s["prompt_id"]!.GetValue<string>()));
+        var stepOne = states.Single(s => s["nodes"]!["3"]?["value"]?.GetValue<double>() == 1 && s["nodes"]!["3"]!["state"]!.GetValue<string>() == "running");
+        Assert.Equal(2, stepOne["nodes"]!["3"]!["max"]!.GetValue<double>());
+        Assert.Equal("finished", stepOne["nodes"]!["5"]!["state"]!.GetValue<string>());
+        Assert.Null(stepOne["nodes"]!["9"]);
+        Assert.All(states[^1]["nodes"]!.AsObject(), n => Assert.Equal("finished", n.Value!["state"]!.GetValue<string>()));
+        Assert.Contains("\"parent_node_id\": null", text.First(f => f["type"]!.GetValue<string>() == "progress_state").ToJsonString().Replace(":", ": "), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task JobsApi_NewerServer_ServesRecordsListAndCancelOlderServerAnswers404()
+    {
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("api/jobs/00000000-0000-0000-0000-000000000000")).StatusCode);
+        Assert.Equal("404: Not Found", await (await _http.GetAsync("api/jobs")).Content.ReadAsStringAsync());
+
+        await using var server = await LoopbackComfyServer.StartAsync(new LoopbackComfyServerOptions { ServeJobsApi = true });
+        using var http = new HttpClient { BaseAddress = server.BaseUri };
+        var missing = await http.GetAsync("api/jobs/00000000-0000-0000-0000-000000000000");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("{\"error\": \"Job not found\"}", await missing.Content.ReadAsStringAsync());
+
+        var color = 0;
+        async Task<string> Submit(string prefix)
+        {
+            // A new color each time: nothing is served from the execution cache.
+            var wf = """{"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": @C}}, "2": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0]}}, "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "@P"}}}"""
+                .Replace("@C", (color++).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal).Replace("@P", prefix, StringComparison.Ordinal);
+            using var response = await http.PostAsync("prompt", new StringContent($"{{\"client_id\": \"x\", \"prompt\": {wf}}}", Encoding.UTF8, "application/json"));
+            return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["prompt_id"]!.GetValue<string>();
+        }
+
+        var done = await Submit("done");
+        JsonNode job = null!;
+        for (var i = 0; i < 200 && job?["status"]?.GetValue<string>() != "completed"; i++)
+        {
+            await Task.Delay(20);
+            job = JsonNode.Parse(await http.GetStringAsync($"api/jobs/{done}"))!;
+        }
+
+        Assert.Equal("completed", job["status"]!.GetValue<string>());
+        Assert.Equal(0, job["priority"]!.GetValue<int>());
+        Assert.True(job["create_time"]!.GetValue<long>() > 0);
+        Assert.Equal(1, job["outputs_count"]!.GetValue<int>());
+        Assert.Equal("3", job["preview_output"]!["nodeId"]!.GetValue<string>());
+        Assert.Equal("images", job["preview_output"]!["mediaType"]!.GetValue<string>());
+        Assert.Equal("done_00001_.png", job["outputs"]!["3"]!["images"]![0]!["filename"]!.GetValue<string>());
+        Assert.Equal("success", job["execution_status"]!["status_str"]!.GetValue<string>());
+        Assert.Equal("x", job["workflow"]!["extra_data"]!["client_id"]!.GetValue<string>());
+
+        server.Faults.HangExecution = true;
+        var running = await Submit("run");
+        var pending = await Submit("wait");
+        for (var i = 0; i < 200 && JsonNode.Parse(await http.GetStringAsync($"api/jobs/{running}"))!["status"]!.GetValue<string>() != "in_progress"; i++)
+        {
+            await Task.Delay(20);
+        }
+
+        var list = JsonNode.Parse(await http.GetStringAsync("api/jobs?status=pending,in_progress"))!;
+        Assert.Equal(new[] { pending, running }.Order(StringComparer.Ordinal), list["jobs"]!.AsArray().Select(j => j!["id"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal("{\"offset\": 0, \"limit\": null, \"total\": 2, \"has_more\": false}", list["pagination"]!.ToJsonString().Replace(":", ": ").Replace(",", ", "));
+        var paged = JsonNode.Parse(await http.GetStringAsync("api/jobs?limit=1&offset=1"))!;
+        Assert.Single(paged["jobs"]!.AsArray());
+        Assert.True(paged["pagination"]!["has_more"]!.GetValue<bool>());
+
+        async Task<string> Cancel(string id) => await (await http.PostAsync($"api/jobs/{id}/cancel", null)).Content.ReadAsStringAsync();
+        Assert.Equal("{\"cancelled\": true}", await Cancel(pending));
+        Assert.Equal("{\"cancelled\": true}", await Cancel(running));
+        Assert.Equal("{\"cancelled\": false}", await Cancel(done));
+        for (var i = 0; i < 200 && JsonNode.Parse(await http.GetStringAsync($"api/jobs/{running}"))!["status"]!.GetValue<string>() != "cancelled"; i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal("cancelled", JsonNode.Parse(await http.GetStringAsync($"api/jobs/{running}"))!["status"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"api/jobs/{pending}")).StatusCode);
     }
 
     private const string Workflow1 = """{"1": {"class_type": "LoadImage", "inputs": {"image": "client_test.png"}}, "2": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0]}}, "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "inv_test"}}}""";
