@@ -109,6 +109,40 @@ public sealed class EndpointResolver
         return Complete(endpoint, out error);
     }
 
+    /// <summary>
+    /// Gets how many workflows may run on a named endpoint at once: its <see cref="EndpointDefinition.MaxConcurrency"/> when
+    /// configured, else the environment variable <c>ENDPOINT_&lt;NAME&gt;_MAX_CONCURRENCY</c>. The walker applies it to the
+    /// resource key <c>endpoint:&lt;name&gt;</c>.
+    /// </summary>
+    /// <param name="name">The endpoint name a node's config uses.</param>
+    /// <returns>The limit, or null for none (also for addresses and unknown names).</returns>
+    /// <exception cref="Errors.DheeConfigurationException">The variable is set but is not a positive whole number.</exception>
+    public int? GetMaxConcurrency(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var key = name.Trim();
+        if (key.Contains("://", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        if (_options.Endpoints.TryGetValue(key, out var configured))
+        {
+            return configured.MaxConcurrency is > 0 ? configured.MaxConcurrency : null;
+        }
+
+        var variable = VariableFor(key) + "_MAX_CONCURRENCY";
+        var value = _environment(variable);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        return int.TryParse(value.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var limit) && limit > 0
+            ? limit
+            : throw new Errors.DheeConfigurationException($"{variable} is '{value}'; set it to a positive whole number (how many workflows may run on endpoint '{key}' at once) or unset it");
+    }
+
     /// <summary>Resolves a name or address, throwing when it cannot.</summary>
     /// <param name="nameOrUrl">An endpoint name, an address, or null for the default.</param>
     /// <returns>The endpoint.</returns>

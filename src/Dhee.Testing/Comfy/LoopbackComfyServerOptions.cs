@@ -29,6 +29,15 @@ public sealed class LoopbackComfyServerOptions
     /// <summary>Gets or sets a value indicating whether sampler nodes send binary preview frames (type 1, PNG) with their progress.</summary>
     public bool SendPreviews { get; set; } = true;
 
+    /// <summary>Gets or sets the free VRAM in bytes reported by <c>/system_stats</c> (<c>devices[0].vram_free</c>); change it at any time.</summary>
+    public long VramFree { get; set; } = 24641728512L;
+
+    /// <summary>Gets or sets the total VRAM in bytes reported by <c>/system_stats</c> (<c>devices[0].vram_total</c>).</summary>
+    public long VramTotal { get; set; } = 25276510208L;
+
+    /// <summary>Gets or sets a value indicating whether <c>/system_stats</c> is served; false answers 404, as a proxy that hides it does.</summary>
+    public bool ServeSystemStats { get; set; } = true;
+
     /// <summary>Gets or sets the clock used for timestamps; defaults to the system clock.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

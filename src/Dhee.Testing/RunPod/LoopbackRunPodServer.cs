@@ -35,6 +35,8 @@ public sealed class LoopbackRunPodServer : IAsyncDisposable
     private readonly ConcurrentQueue<string> _authorizations = new();
     private readonly CancellationTokenSource _stop = new();
     private int _retried;
+    private int _active;
+    private int _maxActive;
 
     private LoopbackRunPodServer(WebApplication app, LoopbackRunPodServerOptions options)
     {
@@ -68,6 +70,9 @@ public sealed class LoopbackRunPodServer : IAsyncDisposable
 
     /// <summary>Gets the job inputs received so far (the <c>input</c> objects), oldest first.</summary>
     public IReadOnlyList<JsonObject> ReceivedInputs => [.. _jobs.Values.OrderBy(j => j.Sequence).Select(j => (JsonObject)j.Input.DeepClone())];
+
+    /// <summary>Gets the most jobs that were queued or running at the same time so far.</summary>
+    public int MaxActiveJobs => Volatile.Read(ref _maxActive);
 
     /// <summary>Gets the number of requests refused because their key was missing or wrong.</summary>
     public int Unauthorized => _authorizations.Count;
@@ -432,7 +437,16 @@ public sealed class LoopbackRunPodServer : IAsyncDisposable
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void Start() => Worker = Task.Run(RunAsync);
+        public void Start()
+        {
+            var active = Interlocked.Increment(ref server._active);
+            int max;
+            while (active > (max = Volatile.Read(ref server._maxActive)) && Interlocked.CompareExchange(ref server._maxActive, active, max) != max)
+            {
+            }
+
+            Worker = Task.Run(RunAsync);
+        }
 
         public JsonObject StatusBody()
         {
@@ -478,6 +492,8 @@ public sealed class LoopbackRunPodServer : IAsyncDisposable
                 Error = error;
                 _finished = Environment.TickCount64;
             }
+
+            Interlocked.Decrement(ref server._active);
 
             _cancel.Cancel();
             Done.TrySetResult();
