@@ -405,7 +405,7 @@ internal sealed class RunPodJsonScanner
         {
             (byte)'/' => '/',
             (byte)'n' or (byte)'r' or (byte)'t' => ' ',
-            (byte)'u' when int.TryParse(System.Text.Encoding.ASCII.GetString(escape[2..]), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var code) && code < 0x80 => (char)code,
+            (byte)'u' when System.Buffers.Text.Utf8Parser.TryParse(escape[2..], out int code, out var used, 'X') && used == 4 && code < 0x80 => (char)code,
             _ => throw new FormatException($"the base64 value holds the escape {System.Text.Encoding.ASCII.GetString(escape)}, which base64 never contains"),
         };
         return (byte)value;

@@ -135,7 +135,16 @@ public sealed class LoopbackRunPodServer : IAsyncDisposable
         ctx.Response.StatusCode = 200;
         ctx.Response.ContentType = "application/json";
         ctx.Response.ContentLength = body.Length;
-        await ctx.Response.Body.WriteAsync(body, ctx.RequestAborted).ConfigureAwait(false);
+        await WriteChunkedAsync(ctx, body).ConfigureAwait(false);
+    }
+
+    // Slice by slice, so Kestrel's output pipe applies backpressure instead of buffering a whole large answer.
+    private static async Task WriteChunkedAsync(HttpContext ctx, byte[] body)
+    {
+        for (var offset = 0; offset < body.Length; offset += 64 * 1024)
+        {
+            await ctx.Response.Body.WriteAsync(body.AsMemory(offset, Math.Min(64 * 1024, body.Length - offset)), ctx.RequestAborted).ConfigureAwait(false);
+        }
     }
 
     private async Task HandleAsync(HttpContext ctx)
@@ -148,7 +157,7 @@ public sealed class LoopbackRunPodServer : IAsyncDisposable
             {
                 ctx.Response.ContentType = "application/octet-stream";
                 ctx.Response.ContentLength = bytes.Length;
-                await ctx.Response.Body.WriteAsync(bytes, ctx.RequestAborted).ConfigureAwait(false);
+                await WriteChunkedAsync(ctx, bytes).ConfigureAwait(false);
             }
             else
             {
