@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Dhee.Endpoints;
 
 /// <summary>
-/// Several ComfyUI servers serving one endpoint name. Each workflow goes to an instance that has every node class it uses
+/// Several ComfyUI servers (or RunPod endpoints) serving one endpoint name. Each workflow goes to an instance that has every node class it uses
 /// (and every model file it names, when the instance lists them), is reachable, and has the shortest queue (then the most
 /// free VRAM its <c>/system_stats</c> reports); an instance that fails repeatedly is circuit-broken and probed again after a break. Lease a per-workflow client with <see cref="Lease"/>.
 /// </summary>
@@ -290,8 +290,18 @@ public sealed class ComfyPool : IAsyncDisposable
                 vram = await stats.ConfigureAwait(false);
             }
 
-            var info = await member.Client.GetObjectInfoAsync(false, timeout.Token).ConfigureAwait(false);
-            var gaps = MissingCapabilities(workflow, info);
+            IReadOnlyList<string> gaps = [];
+            if (member.Client is RunPod.RunPodComfyClient runPod)
+            {
+                // A RunPod endpoint has no node catalog to check; its queue is what /health reports.
+                var health = await runPod.RunPod.GetHealthAsync(timeout.Token).ConfigureAwait(false);
+                depth = (int)Math.Min(int.MaxValue, health.InQueue + health.InProgress);
+            }
+            else
+            {
+                gaps = MissingCapabilities(workflow, await member.Client.GetObjectInfoAsync(false, timeout.Token).ConfigureAwait(false));
+            }
+
             lock (_members)
             {
                 if (member.Probing)
@@ -355,6 +365,9 @@ public sealed class ComfyPool : IAsyncDisposable
         public int Completed { get; set; }
 
         public long? VramFree { get; set; }
+
+        // Serializes stage-and-submit on clients that stage uploads until the submit (RunPod), so leases never mix images.
+        public SemaphoreSlim SubmitGate { get; } = new(1, 1);
     }
 
     private sealed record Probe(Member Member, int Depth, IReadOnlyList<string>? Gaps, string Reason, long? VramFree);

@@ -196,6 +196,24 @@ internal sealed class ComfyPoolClient(ComfyPool pool) : IComfyClient
 
     private async Task<ComfySubmission> SubmitToAsync(ComfyPool.Member member, CancellationToken ct)
     {
+        if (member.Client is not RunPod.RunPodComfyClient)
+        {
+            return await StageAndSubmitAsync(member, ct).ConfigureAwait(false);
+        }
+
+        await member.SubmitGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await StageAndSubmitAsync(member, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            member.SubmitGate.Release();
+        }
+    }
+
+    private async Task<ComfySubmission> StageAndSubmitAsync(ComfyPool.Member member, CancellationToken ct)
+    {
         _member = member;
         var prompt = (JsonObject)_prompt!.DeepClone();
         if (_staged.Count > 0)

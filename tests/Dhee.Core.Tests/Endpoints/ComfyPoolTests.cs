@@ -2,9 +2,11 @@ using System.Text.Json.Nodes;
 using Dhee.Comfy;
 using Dhee.Comfy.Runners;
 using Dhee.Endpoints;
+using Dhee.RunPod;
 using Dhee.Runners;
 using Dhee.Testing;
 using Dhee.Testing.Comfy;
+using Dhee.Testing.RunPod;
 using Dhee.Tests.Comfy;
 
 namespace Dhee.Tests.Endpoints;
@@ -287,6 +289,60 @@ public sealed class ComfyPoolTests : IDisposable
         Assert.Contains("overall timeout", result.Message, StringComparison.Ordinal);
         Assert.Equal(0, healthy.AcceptedPrompts);
         Assert.Contains(hanging.RequestLog, r => r.StartsWith("POST /interrupt", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Pool_RunPodMemberPastClientTimeout_CancelledThereWithCancelAndRetriedOnAnother()
+    {
+        await using var fast = await LoopbackRunPodServer.StartAsync(new LoopbackRunPodServerOptions { EndpointId = "fast" });
+        await using var stuck = await LoopbackRunPodServer.StartAsync(new LoopbackRunPodServerOptions { EndpointId = "stuck" });
+        stuck.Faults.HangInProgress = true;
+        using var http = new HttpClient();
+        IComfyClient Member(LoopbackRunPodServer server) => new RunPodComfyClient(new RunPodClient(http, new RunPodClientOptions
+        {
+            EndpointId = server.EndpointId,
+            ApiBase = server.ApiBase,
+            ApiKey = server.ApiKey,
+            PollInitialDelay = TimeSpan.FromMilliseconds(10),
+            PollMaxDelay = TimeSpan.FromMilliseconds(50),
+            Timeout = TimeSpan.FromSeconds(1),
+        }));
+
+        // Equal queues are served in turn and the first turn goes to the second instance: the stuck one.
+        await using var pool = new ComfyPool("cloud", [Member(fast), Member(stuck)], new ComfyPoolOptions { OverallTimeout = TimeSpan.FromSeconds(30) });
+        await using var lease = pool.Lease();
+        var submission = await lease.SubmitAsync(InvertWorkflow());
+        var result = await lease.WaitAsync(submission.PromptId);
+
+        Assert.True(result.IsSuccess, result.Message);
+        var stuckJob = Assert.Single(stuck.ReceivedInputs);
+        Assert.Single(fast.ReceivedInputs);
+        Assert.Contains(stuck.RequestLog, r => r.StartsWith("POST /cancel/", StringComparison.Ordinal));
+        Assert.Equal("CANCELLED", stuck.GetJobStatus(stuck.RequestLog.First(r => r.StartsWith("POST /cancel/", StringComparison.Ordinal))["POST /cancel/".Length..]));
+        Assert.NotNull(stuckJob["workflow"]);
+        Assert.True(await lease.DownloadAsync(result.PrimaryFiles[0], Path.Combine(_dir.Path, "from-fast.png")) > 0);
+        Assert.Equal(1, pool.Members[1].ConsecutiveFailures);
+        Assert.Equal(0, pool.Members[0].ConsecutiveFailures);
+    }
+
+    [Fact]
+    public async Task Resolve_RunPodPool_MembersShareKeyAndApiBase()
+    {
+        await using var a = await LoopbackRunPodServer.StartAsync(new LoopbackRunPodServerOptions { EndpointId = "a" });
+        var env = new Dictionary<string, string> { ["ENDPOINT_CLOUD"] = "runpod://a,runpod://b", ["RUNPOD_API_KEY"] = a.ApiKey, ["RUNPOD_API_BASE"] = a.ApiBase.ToString() };
+        var endpoint = new EndpointResolver(null, n => env.GetValueOrDefault(n)).Resolve("cloud");
+        Assert.True(endpoint.Definition.IsPool);
+        Assert.Equal(a.ApiKey, endpoint.Definition.BearerToken);
+        await using var factory = new ComfyClientFactory();
+        var pool = factory.GetPool(endpoint);
+        Assert.Equal([new Uri(a.ApiBase + "/a/"), new Uri(a.ApiBase + "/b/")], pool.Members.Select(m => m.Address));
+
+        // Only "a" exists: the pool routes there and the job succeeds end to end.
+        await using var lease = pool.Lease();
+        var submission = await lease.SubmitAsync(InvertWorkflow());
+        Assert.True((await lease.WaitAsync(submission.PromptId)).IsSuccess);
+        Assert.Single(a.ReceivedInputs);
+        Assert.Throws<Dhee.Errors.DheeConfigurationException>(() => new EndpointResolver(null, _ => null).Resolve("runpod://a,runpod://"));
     }
 
     [Fact]
