@@ -281,31 +281,31 @@ public sealed class RunPodClient
 
     internal static bool IsTransient(HttpStatusCode? status) => status is null || (int)status >= 500 || status == HttpStatusCode.TooManyRequests;
 
+    // Base64 held in memory, through the same decoder as streamed values (whitespace, missing padding), a slice at a time.
     private static async Task<long> DecodeAsync(RunPodOutputItem item, Stream output, CancellationToken ct)
     {
-        const int CharsPerChunk = 64 * 1024;
-        var data = item.Data.AsMemory();
-        var buffer = ArrayPool<byte>.Shared.Rent((CharsPerChunk / 4 * 3) + 3);
+        const int CharsPerSlice = 16 * 1024;
+        var ascii = ArrayPool<byte>.Shared.Rent(CharsPerSlice);
+        using var decoder = new RunPodBase64Decoder(output, ct);
         try
         {
-            long total = 0;
-            for (var offset = 0; offset < data.Length; offset += CharsPerChunk)
+            for (var offset = 0; offset < item.Data.Length; offset += CharsPerSlice)
             {
-                var chunk = data.Slice(offset, Math.Min(CharsPerChunk, data.Length - offset));
-                if (!Convert.TryFromBase64Chars(chunk.Span, buffer, out var bytes))
-                {
-                    throw new RunPodException($"output {item.Filename} is not valid base64 (at character {offset}); the worker's answer is corrupt");
-                }
-
-                await output.WriteAsync(buffer.AsMemory(0, bytes), ct).ConfigureAwait(false);
-                total += bytes;
+                var slice = item.Data.AsSpan(offset, Math.Min(CharsPerSlice, item.Data.Length - offset));
+                var count = Encoding.ASCII.GetBytes(slice, ascii);
+                await decoder.AddAsync(ascii.AsMemory(0, count)).ConfigureAwait(false);
             }
 
-            return total;
+            await decoder.CompleteAsync().ConfigureAwait(false);
+            return decoder.Written;
+        }
+        catch (FormatException ex)
+        {
+            throw new RunPodException($"output {item.Filename} cannot be decoded: {ex.Message}; the worker's answer is corrupt", null, ex);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(ascii);
         }
     }
 

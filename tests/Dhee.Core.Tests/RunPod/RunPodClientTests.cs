@@ -290,6 +290,21 @@ public sealed class RunPodClientTests : IDisposable
     }
 
     [Fact]
+    public async Task SaveOutput_InlineBase64WithLineBreaksOrCorrupt_DecodedOrRefusedWithoutPartialFile()
+    {
+        var client = new RunPodClient(Http, new RunPodClientOptions { EndpointId = "x", ApiKey = "k" });
+        var path = Path.Combine(_dir.Path, "inline.bin");
+        Assert.Equal(4, await client.SaveOutputAsync(new RunPodOutputItem("inline.bin", false, "AQID\nBA"), path));
+        Assert.Equal([1, 2, 3, 4], File.ReadAllBytes(path));
+
+        var bad = Path.Combine(_dir.Path, "bad.bin");
+        var ex = await Assert.ThrowsAsync<RunPodException>(() => client.SaveOutputAsync(new RunPodOutputItem("bad.bin", false, "AQ*D"), bad));
+        Assert.Contains("bad.bin", ex.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(bad));
+        Assert.Empty(Directory.GetFiles(_dir.Path, "*.tmp*"));
+    }
+
+    [Fact]
     public void Parse_WorkerOutputs_AllShapes()
     {
         var v5 = RunPodWorkerOutput.Parse(JsonNode.Parse("""{"images": [{"filename": "../evil/a.webp", "type": "base64", "data": "UklGRg=="}], "errors": ["node 9 failed"]}"""));
