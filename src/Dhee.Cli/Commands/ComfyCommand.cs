@@ -246,6 +246,7 @@ internal static class ComfyCommand
                         ComfyNodeProgressEvent p => $"  node {p.NodeId}: {p.Value}/{p.Max}",
                         ComfyCachedNodesEvent c when c.Nodes.Count > 0 => $"cached nodes: {string.Join(", ", c.Nodes)}",
                         Dhee.RunPod.RunPodJobEvent r => r.Describe(),
+                        Dhee.RunPod.RunPodStreamEvent w when !w.TryGetProgress(out _, out _, out _) => "  worker: " + Truncate(w.Output.ToJsonString(), 200),
                         _ => null,
                     };
                     if (line is not null)
@@ -358,6 +359,8 @@ internal static class ComfyCommand
         });
         return convert;
     }
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 
     private static string FormatBytes(JsonNode? value)
         => value is JsonValue v && double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var b) ? $"{b / (1L << 30):0.0} GiB" : "?";

@@ -36,7 +36,16 @@ public sealed partial class ComfyClientFactory : IAsyncDisposable, IDisposable
         {
             var members = def.PoolUrls.Prepend(def.Url).Select(url =>
             {
-                var single = new EndpointDefinition { Url = url, BearerToken = def.BearerToken, ApiKey = def.ApiKey, Timeout = def.Timeout };
+                var single = new EndpointDefinition
+                {
+                    Url = url,
+                    BearerToken = def.BearerToken,
+                    ApiKey = def.ApiKey,
+                    Timeout = def.Timeout,
+                    CredentialEnv = def.CredentialEnv,
+                    ApiBase = def.ApiBase,
+                    UseRunSync = def.UseRunSync,
+                };
                 foreach (var (name, value) in def.Headers)
                 {
                     single.Headers[name] = value;

@@ -7,9 +7,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Dhee.Endpoints;
 
 /// <summary>
-/// Several ComfyUI servers serving one endpoint name. Each workflow goes to an instance that has every node class it uses
-/// (and every model file it names, when the instance lists them), is reachable, and has the shortest queue; an instance
-/// that fails repeatedly is circuit-broken and probed again after a break. Lease a per-workflow client with <see cref="Lease"/>.
+/// Several ComfyUI servers (or RunPod endpoints) serving one endpoint name. Each workflow goes to an instance that has every node class it uses
+/// (and every model file it names, when the instance lists them), is reachable, and has the shortest queue (then the most
+/// free VRAM its <c>/system_stats</c> reports); an instance that fails repeatedly is circuit-broken and probed again after a break. Lease a per-workflow client with <see cref="Lease"/>.
 /// </summary>
 public sealed class ComfyPool : IAsyncDisposable
 {
@@ -44,6 +44,10 @@ public sealed class ComfyPool : IAsyncDisposable
     /// <summary>Gets the endpoint name.</summary>
     public string Name { get; }
 
+    internal ComfyPoolOptions Options => _options;
+
+    internal TimeProvider Time => _time;
+
     /// <summary>Gets a snapshot of every instance.</summary>
     public IReadOnlyList<ComfyPoolMember> Members
     {
@@ -51,7 +55,7 @@ public sealed class ComfyPool : IAsyncDisposable
         {
             lock (_members)
             {
-                return [.. _members.Select(m => new ComfyPoolMember(m.Client.BaseAddress, StateOf(m), m.Failures, m.InFlight, m.Completed))];
+                return [.. _members.Select(m => new ComfyPoolMember(m.Client.BaseAddress, StateOf(m), m.Failures, m.InFlight, m.Completed, m.VramFree))];
             }
         }
     }
@@ -181,13 +185,19 @@ public sealed class ComfyPool : IAsyncDisposable
         }
 
         var turn = Interlocked.Increment(ref _picks);
-        var best = usable.OrderBy(p => p.Depth).ThenBy(p => (p.Member.Index - turn + _members.Count * 1000L) % _members.Count).First();
+
+        // Shortest queue first; among equal queues the most free VRAM (instances that do not report it come last); then in turn.
+        var best = usable
+            .OrderBy(p => p.Depth)
+            .ThenByDescending(p => p.VramFree ?? -1)
+            .ThenBy(p => (p.Member.Index - turn + _members.Count * 1000L) % _members.Count)
+            .First();
         lock (_members)
         {
             best.Member.InFlight++;
         }
 
-        _logger.LogInformation("Pool {Pool}: chose {Instance} (queue depth {Depth})", Name, best.Member.Client.BaseAddress, best.Depth);
+        _logger.LogInformation("Pool {Pool}: chose {Instance} (queue depth {Depth}, free VRAM {Vram})", Name, best.Member.Client.BaseAddress, best.Depth, best.VramFree is long v ? RunPod.RunPodClient.Megabytes(v) : "not reported");
         return best.Member;
     }
 
@@ -211,6 +221,9 @@ public sealed class ComfyPool : IAsyncDisposable
             ReportFailure(member, "the job failed on this instance");
         }
     }
+
+    internal void LogCancelFailure(Member member, string promptId, string reason)
+        => _logger.LogWarning("Pool {Pool}: could not cancel prompt {PromptId} on {Instance}: {Reason}", Name, promptId, member.Client.BaseAddress, reason);
 
     internal void ReportSuccess(Member member)
     {
@@ -266,14 +279,29 @@ public sealed class ComfyPool : IAsyncDisposable
         try
         {
             var depth = 0;
+            long? vram = null;
             if (member.Client is ComfyClient comfy)
             {
-                var queue = await comfy.GetQueueAsync(timeout.Token).ConfigureAwait(false);
-                depth = queue.Running.Count + queue.Pending.Count;
+                var stats = FreeVramAsync(comfy, timeout.Token);
+                var queue = comfy.GetQueueAsync(timeout.Token);
+                await Task.WhenAll(stats, queue).ConfigureAwait(false);
+                var snapshot = await queue.ConfigureAwait(false);
+                depth = snapshot.Running.Count + snapshot.Pending.Count;
+                vram = await stats.ConfigureAwait(false);
             }
 
-            var info = await member.Client.GetObjectInfoAsync(false, timeout.Token).ConfigureAwait(false);
-            var gaps = MissingCapabilities(workflow, info);
+            IReadOnlyList<string> gaps = [];
+            if (member.Client is RunPod.RunPodComfyClient runPod)
+            {
+                // A RunPod endpoint has no node catalog to check; its queue is what /health reports.
+                var health = await runPod.RunPod.GetHealthAsync(timeout.Token).ConfigureAwait(false);
+                depth = (int)Math.Min(int.MaxValue, health.InQueue + health.InProgress);
+            }
+            else
+            {
+                gaps = MissingCapabilities(workflow, await member.Client.GetObjectInfoAsync(false, timeout.Token).ConfigureAwait(false));
+            }
+
             lock (_members)
             {
                 if (member.Probing)
@@ -285,14 +313,38 @@ public sealed class ComfyPool : IAsyncDisposable
                 }
 
                 depth = Math.Max(depth, member.InFlight);
+                member.VramFree = vram;
             }
 
-            return gaps.Count > 0 ? new Probe(member, -1, gaps, "lacks " + string.Join(", ", gaps)) : new Probe(member, depth, null, "ok");
+            return gaps.Count > 0 ? new Probe(member, -1, gaps, "lacks " + string.Join(", ", gaps), vram) : new Probe(member, depth, null, "ok", vram);
         }
         catch (Exception ex) when (ex is ComfyException or HttpRequestException or IOException || (ex is OperationCanceledException && !ct.IsCancellationRequested))
         {
             ReportFailure(member, ex.Message);
-            return new Probe(member, -1, null, "unreachable (" + ex.Message + ")");
+            return new Probe(member, -1, null, "unreachable (" + ex.Message + ")", null);
+        }
+    }
+
+    // The most free VRAM of the instance's devices from /system_stats; null when the route is missing or unusable (older servers, proxies), which only costs the preference.
+    private static async Task<long?> FreeVramAsync(ComfyClient client, CancellationToken ct)
+    {
+        try
+        {
+            var stats = await client.GetSystemStatsAsync(ct).ConfigureAwait(false);
+            long? best = null;
+            foreach (var device in stats["devices"] as JsonArray ?? [])
+            {
+                if (device?["vram_free"] is JsonValue v && v.TryGetValue<double>(out var free) && free >= 0)
+                {
+                    best = Math.Max(best ?? 0, (long)free);
+                }
+            }
+
+            return best;
+        }
+        catch (Exception ex) when (ex is ComfyException or HttpRequestException or IOException || (ex is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            return null;
         }
     }
 
@@ -311,7 +363,12 @@ public sealed class ComfyPool : IAsyncDisposable
         public int InFlight { get; set; }
 
         public int Completed { get; set; }
+
+        public long? VramFree { get; set; }
+
+        // Serializes stage-and-submit on clients that stage uploads until the submit (RunPod), so leases never mix images.
+        public SemaphoreSlim SubmitGate { get; } = new(1, 1);
     }
 
-    private sealed record Probe(Member Member, int Depth, IReadOnlyList<string>? Gaps, string Reason);
+    private sealed record Probe(Member Member, int Depth, IReadOnlyList<string>? Gaps, string Reason, long? VramFree);
 }

@@ -5,8 +5,9 @@ namespace Dhee.Endpoints;
 
 /// <summary>
 /// One workflow run on a <see cref="ComfyPool"/>: uploads are staged until the instance is chosen at submit time, then
-/// uploaded there; when the instance dies mid-job (the prompt is lost or the server unreachable) the workflow is resubmitted
-/// once to another capable instance with the same prompt id.
+/// uploaded there; when the instance dies mid-job (the prompt is lost or the server unreachable), or the job outlasts the
+/// instance's client timeout or the pool's attempt timeout (it is then cancelled there), the workflow is resubmitted once to
+/// another capable instance with the same prompt id, within the pool's overall timeout.
 /// </summary>
 internal sealed class ComfyPoolClient(ComfyPool pool) : IComfyClient
 {
@@ -18,6 +19,7 @@ internal sealed class ComfyPoolClient(ComfyPool pool) : IComfyClient
     private ComfySubmitOptions? _submitOptions;
     private string? _originalId;
     private bool _released;
+    private long _submittedAt;
 
     public Uri BaseAddress => _member?.Client.BaseAddress ?? new Uri("pool://" + Uri.EscapeDataString(pool.Name) + "/");
 
@@ -37,6 +39,7 @@ internal sealed class ComfyPoolClient(ComfyPool pool) : IComfyClient
         _prompt = (JsonObject)prompt.DeepClone();
         _submitOptions = options ?? new ComfySubmitOptions();
         _originalId = _submitOptions.PromptId ?? Guid.NewGuid().ToString("D");
+        _submittedAt = pool.Time.GetTimestamp();
         while (true)
         {
             var member = await pool.PickAsync(_prompt, _failed, cancellationToken).ConfigureAwait(false);
@@ -55,22 +58,34 @@ internal sealed class ComfyPoolClient(ComfyPool pool) : IComfyClient
     public async Task<ComfyPromptResult> WaitAsync(string promptId, CancellationToken cancellationToken = default)
     {
         var member = _member ?? throw new InvalidOperationException("submit first");
-        ComfyPromptResult result;
-        try
-        {
-            result = await member.Client.WaitAsync(promptId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ComfyException ex) when (ex is not ComfyValidationException && CanFailOver)
-        {
-            result = new ComfyPromptResult { PromptId = promptId, Status = ComfyPromptStatus.Lost, Message = ex.Message };
-        }
-
-        if (result.Status is ComfyPromptStatus.Lost && CanFailOver)
+        var result = await WaitOnAsync(member, promptId, cancellationToken).ConfigureAwait(false);
+        if ((result.Status is ComfyPromptStatus.Lost or ComfyPromptStatus.TimedOut) && CanFailOver)
         {
             Fail(member, result.Message ?? "prompt lost");
-            var next = await pool.PickAsync(_prompt!, _failed, cancellationToken).ConfigureAwait(false);
-            var again = await SubmitToAsync(next, cancellationToken).ConfigureAwait(false);
-            result = await next.Client.WaitAsync(again.PromptId, cancellationToken).ConfigureAwait(false);
+            if (Remaining() is { } left && left <= TimeSpan.Zero)
+            {
+                result = Retitled(result, $"{result.Message}; the pool's overall timeout of {pool.Options.OverallTimeout} leaves no time to retry on another instance");
+            }
+            else if (result.Status == ComfyPromptStatus.TimedOut)
+            {
+                // A timed-out instance may be merely slow: another instance is a bonus, not a requirement.
+                ComfyPool.Member next;
+                try
+                {
+                    next = await pool.PickAsync(_prompt!, _failed, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ComfyException ex)
+                {
+                    return Retitled(result, $"{result.Message}; no other instance to retry on ({ex.Message})");
+                }
+
+                result = await ResubmitAsync(next, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var next = await pool.PickAsync(_prompt!, _failed, cancellationToken).ConfigureAwait(false);
+                result = await ResubmitAsync(next, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         if (_member is { } current && !_released)
@@ -102,6 +117,72 @@ internal sealed class ComfyPoolClient(ComfyPool pool) : IComfyClient
 
     private bool CanFailOver => _failed.Count == 0 && _prompt is not null;
 
+    private static ComfyPromptResult Retitled(ComfyPromptResult result, string message) => new()
+    {
+        PromptId = result.PromptId,
+        Status = result.Status,
+        Message = message,
+        Files = result.Files,
+        RawOutputs = result.RawOutputs,
+    };
+
+    private async Task<ComfyPromptResult> ResubmitAsync(ComfyPool.Member next, CancellationToken ct)
+    {
+        var again = await SubmitToAsync(next, ct).ConfigureAwait(false);
+        return await WaitOnAsync(next, again.PromptId, ct).ConfigureAwait(false);
+    }
+
+    // The time left of the pool's overall budget for this workflow, or null when it has none.
+    private TimeSpan? Remaining()
+        => pool.Options.OverallTimeout is { } overall ? overall - pool.Time.GetElapsedTime(_submittedAt) : null;
+
+    // Waits on one instance within the attempt limit (and what is left of the overall budget). A wait that runs out, or a
+    // timeout the instance's client reports, cancels the prompt there so the instance does not keep working for nobody.
+    private async Task<ComfyPromptResult> WaitOnAsync(ComfyPool.Member member, string promptId, CancellationToken ct)
+    {
+        var limit = pool.Options.AttemptTimeout;
+        if (Remaining() is { } left && (limit is null || left < limit))
+        {
+            limit = left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        }
+
+        ComfyPromptResult result;
+        using var timer = limit is { } l ? new CancellationTokenSource(l, pool.Time) : new CancellationTokenSource();
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
+        try
+        {
+            result = await member.Client.WaitAsync(promptId, attempt.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested && timer.IsCancellationRequested)
+        {
+            result = new ComfyPromptResult { PromptId = promptId, Status = ComfyPromptStatus.TimedOut, Message = $"prompt {promptId} did not finish on {member.Client.BaseAddress} within {limit!.Value.TotalSeconds:0.#} s (the pool's attempt timeout)" };
+        }
+        catch (ComfyException ex) when (ex is not ComfyValidationException && CanFailOver)
+        {
+            return new ComfyPromptResult { PromptId = promptId, Status = ComfyPromptStatus.Lost, Message = ex.Message };
+        }
+
+        if (result.Status == ComfyPromptStatus.TimedOut)
+        {
+            await CancelQuietlyAsync(member, promptId).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    private async Task CancelQuietlyAsync(ComfyPool.Member member, string promptId)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await member.Client.CancelAsync(promptId, cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ComfyException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            pool.LogCancelFailure(member, promptId, ex.Message);
+        }
+    }
+
     private void Fail(ComfyPool.Member member, string reason)
     {
         _failed.Add(member);
@@ -114,6 +195,24 @@ internal sealed class ComfyPoolClient(ComfyPool pool) : IComfyClient
     }
 
     private async Task<ComfySubmission> SubmitToAsync(ComfyPool.Member member, CancellationToken ct)
+    {
+        if (member.Client is not RunPod.RunPodComfyClient)
+        {
+            return await StageAndSubmitAsync(member, ct).ConfigureAwait(false);
+        }
+
+        await member.SubmitGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await StageAndSubmitAsync(member, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            member.SubmitGate.Release();
+        }
+    }
+
+    private async Task<ComfySubmission> StageAndSubmitAsync(ComfyPool.Member member, CancellationToken ct)
     {
         _member = member;
         var prompt = (JsonObject)_prompt!.DeepClone();

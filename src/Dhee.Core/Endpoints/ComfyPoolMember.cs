@@ -6,4 +6,5 @@ namespace Dhee.Endpoints;
 /// <param name="ConsecutiveFailures">Failures since the last success.</param>
 /// <param name="InFlight">Workflows this process runs on it now.</param>
 /// <param name="Completed">Workflows it finished for this process.</param>
-public sealed record ComfyPoolMember(Uri Address, ComfyPoolMemberState State, int ConsecutiveFailures, int InFlight, int Completed);
+/// <param name="VramFree">The free VRAM in bytes its last <c>/system_stats</c> reported, or null when it did not report any.</param>
+public sealed record ComfyPoolMember(Uri Address, ComfyPoolMemberState State, int ConsecutiveFailures, int InFlight, int Completed, long? VramFree);

@@ -24,7 +24,7 @@ public sealed class EndpointDefinition
     /// <summary>Gets or sets the overall limit on one workflow run on this endpoint; null keeps the client default.</summary>
     public TimeSpan? Timeout { get; set; }
 
-    /// <summary>Gets further ComfyUI addresses serving the same name: with any, the endpoint is a pool (<see cref="Url"/> is its first member) and each workflow goes to the healthy, capable instance with the shortest queue.</summary>
+    /// <summary>Gets further addresses serving the same name (ComfyUI servers or <c>runpod://&lt;endpoint id&gt;</c> endpoints): with any, the endpoint is a pool (<see cref="Url"/> is its first member) and each workflow goes to the healthy, capable instance with the shortest queue. RunPod members share <see cref="CredentialEnv"/>, <see cref="ApiBase"/> and <see cref="UseRunSync"/>.</summary>
     public IList<string> PoolUrls { get; } = [];
 
     /// <summary>Gets or sets, for RunPod endpoints, the environment variable holding the API key. Default <c>RUNPOD_API_KEY</c>. The key itself is never logged.</summary>
@@ -39,9 +39,14 @@ public sealed class EndpointDefinition
     /// <summary>Gets or sets how many workflows may run on this endpoint at once; fed to the walker as the limit of resource key <c>endpoint:&lt;name&gt;</c>. Null: no limit.</summary>
     public int? MaxConcurrency { get; set; }
 
-    /// <summary>Gets a value indicating whether this endpoint is a pool of several ComfyUI servers.</summary>
-    public bool IsPool => Kind == EndpointKind.ComfyUI && PoolUrls.Count > 0;
+    /// <summary>Gets a value indicating whether this endpoint is a pool of several instances.</summary>
+    public bool IsPool => PoolUrls.Count > 0;
+
+    /// <summary>Gets a value indicating whether this endpoint, or any member of its pool, is a RunPod endpoint.</summary>
+    internal bool UsesRunPod => PoolUrls.Prepend(Url).Any(IsRunPodUrl);
 
     /// <summary>Gets the kind, from the address scheme.</summary>
-    public EndpointKind Kind => Url.StartsWith("runpod://", StringComparison.OrdinalIgnoreCase) ? EndpointKind.RunPod : EndpointKind.ComfyUI;
+    public EndpointKind Kind => IsRunPodUrl(Url) ? EndpointKind.RunPod : EndpointKind.ComfyUI;
+
+    internal static bool IsRunPodUrl(string url) => url.StartsWith("runpod://", StringComparison.OrdinalIgnoreCase);
 }

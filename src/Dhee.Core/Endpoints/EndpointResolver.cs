@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Dhee.Endpoints;
 
-/// <summary>Resolves endpoint names used by nodes: configured endpoints first, then <c>ENDPOINT_&lt;NAME&gt;</c> environment variables, then plain addresses. Every name is honoured separately.</summary>
+/// <summary>Resolves endpoint names used by nodes: configured endpoints first, then <c>ENDPOINT_&lt;NAME&gt;</c> environment variables (upper case, else the name as written, as in <c>ENDPOINT_self_local</c>), then plain addresses. Every name is honoured separately.</summary>
 public sealed class EndpointResolver
 {
     /// <summary>The environment variable holding the RunPod API key when an endpoint names no other (<see cref="EndpointDefinition.CredentialEnv"/>).</summary>
@@ -80,8 +80,7 @@ public sealed class EndpointResolver
             return TryCheck(endpoint, out error) && Complete(endpoint, out error);
         }
 
-        var variable = VariableFor(key);
-        var value = _environment(variable);
+        var (variable, value) = Lookup(key, string.Empty);
         if (string.IsNullOrWhiteSpace(value))
         {
             error = $"endpoint '{key}' is not configured: set the environment variable {variable} to its address (http://host:8188 or runpod://<endpoint id>) or add it to the endpoint options";
@@ -109,12 +108,58 @@ public sealed class EndpointResolver
         return Complete(endpoint, out error);
     }
 
+    /// <summary>
+    /// Gets how many workflows may run on a named endpoint at once: its <see cref="EndpointDefinition.MaxConcurrency"/> when
+    /// configured, else the environment variable <c>ENDPOINT_&lt;NAME&gt;_MAX_CONCURRENCY</c>. The walker applies it to the
+    /// resource key <c>endpoint:&lt;name&gt;</c>.
+    /// </summary>
+    /// <param name="name">The endpoint name a node's config uses.</param>
+    /// <returns>The limit, or null for none (also for addresses and unknown names).</returns>
+    /// <exception cref="Errors.DheeConfigurationException">The variable is set but is not a positive whole number.</exception>
+    public int? GetMaxConcurrency(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var key = name.Trim();
+        if (key.Contains("://", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        if (_options.Endpoints.TryGetValue(key, out var configured))
+        {
+            return configured.MaxConcurrency is > 0 ? configured.MaxConcurrency : null;
+        }
+
+        var (variable, value) = Lookup(key, "_MAX_CONCURRENCY");
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        return int.TryParse(value.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var limit) && limit > 0
+            ? limit
+            : throw new Errors.DheeConfigurationException($"{variable} is '{value}'; set it to a positive whole number (how many workflows may run on endpoint '{key}' at once) or unset it");
+    }
+
     /// <summary>Resolves a name or address, throwing when it cannot.</summary>
     /// <param name="nameOrUrl">An endpoint name, an address, or null for the default.</param>
     /// <returns>The endpoint.</returns>
     /// <exception cref="Errors.DheeConfigurationException">The endpoint is not configured.</exception>
     public ResolvedEndpoint Resolve(string? nameOrUrl)
         => TryResolve(nameOrUrl, out var endpoint, out var error) ? endpoint : throw new Errors.DheeConfigurationException(error);
+
+    // ENDPOINT_<NAME> upper-cased; failing that, the name as written (ENDPOINT_self_local, the original Dhee's spelling).
+    private (string Variable, string? Value) Lookup(string name, string suffix)
+    {
+        var upper = VariableFor(name) + suffix;
+        if (_environment(upper) is { Length: > 0 } value && !string.IsNullOrWhiteSpace(value))
+        {
+            return (upper, value);
+        }
+
+        var written = "ENDPOINT_" + new string([.. name.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_')]) + suffix;
+        return written != upper && _environment(written) is { } original && !string.IsNullOrWhiteSpace(original) ? (written, original) : (upper, null);
+    }
 
     private static bool TryAddress(string url, string name, string source, [NotNullWhen(true)] out ResolvedEndpoint? endpoint, [NotNullWhen(false)] out string? error)
     {
@@ -135,7 +180,7 @@ public sealed class EndpointResolver
     {
         error = null;
         var def = endpoint.Definition;
-        if (endpoint.Kind != EndpointKind.RunPod)
+        if (!def.UsesRunPod)
         {
             return true;
         }
@@ -162,23 +207,22 @@ public sealed class EndpointResolver
     private static bool TryCheck(ResolvedEndpoint endpoint, [NotNullWhen(false)] out string? error)
     {
         error = null;
-        var url = endpoint.Definition.Url;
-        if (endpoint.Kind == EndpointKind.RunPod)
+        foreach (var member in endpoint.Definition.PoolUrls.Prepend(endpoint.Definition.Url))
         {
-            if (string.IsNullOrWhiteSpace(endpoint.RunPodEndpointId))
+            if (EndpointDefinition.IsRunPodUrl(member))
             {
-                error = $"'{Utils.UrlRedaction.ForDisplay(url)}' names no RunPod endpoint id: use runpod://<endpoint id>";
-                return false;
+                if (string.IsNullOrWhiteSpace(member["runpod://".Length..].Trim('/')))
+                {
+                    error = $"'{Utils.UrlRedaction.ForDisplay(member)}' names no RunPod endpoint id: use runpod://<endpoint id>";
+                    return false;
+                }
+
+                continue;
             }
 
-            return true;
-        }
-
-        foreach (var member in endpoint.Definition.PoolUrls.Prepend(url))
-        {
             if (!Uri.TryCreate(member, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "ws" or "wss"))
             {
-                error = $"'{Utils.UrlRedaction.ForDisplay(member)}' is not a valid endpoint address: use http(s)://host:port, ws(s)://host:port or runpod://<endpoint id> (a pool lists ComfyUI addresses separated by commas)";
+                error = $"'{Utils.UrlRedaction.ForDisplay(member)}' is not a valid endpoint address: use http(s)://host:port, ws(s)://host:port or runpod://<endpoint id> (a pool lists addresses separated by commas)";
                 return false;
             }
         }

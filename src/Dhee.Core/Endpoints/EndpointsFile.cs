@@ -7,7 +7,7 @@ namespace Dhee.Endpoints;
 /// <summary>
 /// Reads endpoint configuration from a JSON file:
 /// <c>{"default": "gpu", "endpoints": {"gpu": {"kind": "local", "url": "http://127.0.0.1:8188"}, "cloud": {"kind": "runpod", "endpointId": "abc123", "credentialEnv": "RUNPOD_API_KEY"}, "farm": {"kind": "pool", "urls": ["http://a:8188", "http://b:8188"], "maxConcurrency": 2}}}</c>.
-/// Every endpoint may also set <c>headers</c>, <c>bearerTokenEnv</c>, <c>modelAliases</c>, <c>timeoutSeconds</c> and <c>maxConcurrency</c>; RunPod ones <c>apiBase</c> and <c>runsync</c>.
+/// Every endpoint may also set <c>headers</c>, <c>bearerTokenEnv</c>, <c>modelAliases</c>, <c>timeoutSeconds</c> and <c>maxConcurrency</c>; RunPod ones and pools (whose <c>urls</c> may list <c>runpod://&lt;id&gt;</c> members) <c>credentialEnv</c>, <c>apiBase</c> and <c>runsync</c>.
 /// </summary>
 public static class EndpointsFile
 {
@@ -92,10 +92,15 @@ public static class EndpointsFile
                         throw Missing(source, at, "urls", "a list of ComfyUI addresses");
                     }
 
-                    def = new EndpointDefinition { Url = urls[0] };
+                    def = new EndpointDefinition { Url = urls[0], CredentialEnv = Str(e, "credentialEnv", source, at), UseRunSync = e["runsync"] is JsonValue prs && prs.GetValueKind() == JsonValueKind.True };
                     foreach (var u in urls.Skip(1))
                     {
                         def.PoolUrls.Add(u);
+                    }
+
+                    if (Str(e, "apiBase", source, at) is { } poolApiBase)
+                    {
+                        def.ApiBase = Uri.TryCreate(poolApiBase, UriKind.Absolute, out var poolUri) ? poolUri : throw new DheeConfigurationException($"{source}: {at}.apiBase '{poolApiBase}' is not an absolute URL; use for example https://api.runpod.ai/v2");
                     }
 
                     break;

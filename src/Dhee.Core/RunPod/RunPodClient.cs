@@ -26,6 +26,7 @@ public sealed class RunPodClient
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Uri _base;
+    private bool _streamMissing;
 
     /// <summary>Initializes a new instance of the <see cref="RunPodClient"/> class.</summary>
     /// <param name="httpClient">The HTTP client (for example from <c>IHttpClientFactory</c>); its base address and default headers are not used.</param>
@@ -76,8 +77,25 @@ public sealed class RunPodClient
     public async Task<RunPodJobStatus> GetStatusAsync(string jobId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
-        var body = await SendAsync(HttpMethod.Get, "status/" + Uri.EscapeDataString(jobId), null, cancellationToken).ConfigureAwait(false);
-        return RunPodJobStatus.FromJson(body, jobId);
+        var answer = await SendAsync(HttpMethod.Get, "status/" + Uri.EscapeDataString(jobId), null, cancellationToken).ConfigureAwait(false);
+        return RunPodJobStatus.FromJson(answer, jobId);
+    }
+
+    /// <summary>Reads a job's stream (<c>GET /stream/{id}</c>): its status and the partial outputs its worker yielded since the last read.</summary>
+    /// <param name="jobId">The job.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The status (without timings) with <see cref="RunPodJobStatus.StreamOutputs"/>.</returns>
+    /// <exception cref="RunPodException">Refused (404 when the endpoint has no <c>/stream</c> or does not know the job), or unreachable.</exception>
+    public async Task<RunPodJobStatus> GetStreamAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
+        var answer = await SendAsync(HttpMethod.Get, "stream/" + Uri.EscapeDataString(jobId), null, cancellationToken).ConfigureAwait(false);
+        var chunks = (answer.Root!["stream"] as JsonArray ?? [])
+            .Select(c => c is JsonObject o && o.ContainsKey("output") ? o["output"] : c)
+            .Where(c => c is not null)
+            .Select(c => c!.DeepClone())
+            .ToList();
+        return RunPodJobStatus.FromJson(answer, jobId) with { StreamOutputs = chunks };
     }
 
     /// <summary>Cancels a job (<c>POST /cancel/{id}</c>).</summary>
@@ -87,9 +105,9 @@ public sealed class RunPodClient
     public async Task<RunPodJobStatus> CancelAsync(string jobId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
-        var body = await SendAsync(HttpMethod.Post, "cancel/" + Uri.EscapeDataString(jobId), null, cancellationToken).ConfigureAwait(false);
+        var answer = await SendAsync(HttpMethod.Post, "cancel/" + Uri.EscapeDataString(jobId), null, cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("RunPod endpoint {Endpoint}: cancelled job {Job}", _options.EndpointId, jobId);
-        return RunPodJobStatus.FromJson(body, jobId);
+        return RunPodJobStatus.FromJson(answer, jobId);
     }
 
     /// <summary>Requeues a failed, timed-out or cancelled job with its original input (<c>POST /retry/{id}</c>).</summary>
@@ -99,8 +117,8 @@ public sealed class RunPodClient
     public async Task<RunPodJobStatus> RetryAsync(string jobId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
-        var body = await SendAsync(HttpMethod.Post, "retry/" + Uri.EscapeDataString(jobId), null, cancellationToken).ConfigureAwait(false);
-        return RunPodJobStatus.FromJson(body, jobId);
+        var answer = await SendAsync(HttpMethod.Post, "retry/" + Uri.EscapeDataString(jobId), null, cancellationToken).ConfigureAwait(false);
+        return RunPodJobStatus.FromJson(answer, jobId);
     }
 
     /// <summary>Reads the endpoint's health (<c>GET /health</c>).</summary>
@@ -108,7 +126,7 @@ public sealed class RunPodClient
     /// <returns>Job and worker counts.</returns>
     public async Task<RunPodHealth> GetHealthAsync(CancellationToken cancellationToken = default)
     {
-        var body = await SendAsync(HttpMethod.Get, "health", null, cancellationToken).ConfigureAwait(false);
+        var body = (JsonObject)(await SendAsync(HttpMethod.Get, "health", null, cancellationToken).ConfigureAwait(false)).Root!;
         static long N(JsonNode? n) => n is JsonValue v && v.TryGetValue<double>(out var d) ? (long)d : 0;
         var jobs = body["jobs"];
         var workers = body["workers"];
@@ -116,7 +134,8 @@ public sealed class RunPodClient
     }
 
     /// <summary>
-    /// Polls a job until it is final: the first poll comes after <see cref="RunPodClientOptions.PollInitialDelay"/>, the delay
+    /// Waits for a job through <c>/stream</c> (partial outputs arrive as <see cref="RunPodJobStatus.StreamOutputs"/>) or, when the
+    /// endpoint lacks it or <see cref="RunPodClientOptions.UseStream"/> is off, <c>/status</c>, until it is final: the first poll comes after <see cref="RunPodClientOptions.PollInitialDelay"/>, the delay
     /// grows while nothing changes and restarts fast on every change. On cancellation the job is cancelled on RunPod and the
     /// <see cref="OperationCanceledException"/> propagates; when <see cref="RunPodClientOptions.Timeout"/> passes the job is cancelled
     /// and returned as <see cref="RunPodJobState.TimedOut"/> with <see cref="RunPodJobStatus.ClientDeadlinePassed"/>.
@@ -188,7 +207,7 @@ public sealed class RunPodClient
                 RunPodJobStatus status;
                 try
                 {
-                    status = await GetStatusAsync(jobId, cancellationToken).ConfigureAwait(false);
+                    status = await NextStatusAsync(jobId, last, cancellationToken).ConfigureAwait(false);
                     failures = 0;
                 }
                 catch (RunPodException ex) when (IsTransient(ex.StatusCode) && ++failures < Math.Max(1, _options.MaxPollFailures))
@@ -198,7 +217,7 @@ public sealed class RunPodClient
                     continue;
                 }
 
-                var changed = last is null || status.State != last.State;
+                var changed = last is null || status.State != last.State || status.StreamOutputs.Count > 0;
                 if (changed || status.DelayTimeMs != last!.DelayTimeMs || status.ExecutionTimeMs != last.ExecutionTimeMs)
                 {
                     progress?.Report(status);
@@ -225,7 +244,39 @@ public sealed class RunPodClient
         }
     }
 
-    /// <summary>Writes one output file to disk: base64 is decoded in chunks, URLs are downloaded streamed (without the RunPod key); a temporary file is renamed into place, so no partial file is ever left.</summary>
+    // One step of waiting: /stream while the endpoint has it (partial outputs as progress, the final answer from /status),
+    // else /status.
+    private async Task<RunPodJobStatus> NextStatusAsync(string jobId, RunPodJobStatus? last, CancellationToken ct)
+    {
+        if (!_options.UseStream || Volatile.Read(ref _streamMissing))
+        {
+            return await GetStatusAsync(jobId, ct).ConfigureAwait(false);
+        }
+
+        RunPodJobStatus streamed;
+        try
+        {
+            streamed = await GetStreamAsync(jobId, ct).ConfigureAwait(false);
+        }
+        catch (RunPodException ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented)
+        {
+            // Only when /status knows the job is the route itself missing (an unknown job fails here with /status's message).
+            var polled = await GetStatusAsync(jobId, ct).ConfigureAwait(false);
+            Volatile.Write(ref _streamMissing, true);
+            _logger.LogInformation("RunPod endpoint {Endpoint}: /stream is not available ({Reason}); polling /status instead", _options.EndpointId, ex.Message);
+            return polled;
+        }
+
+        if (streamed.IsTerminal || streamed.State == RunPodJobState.Unknown)
+        {
+            // /stream carries no output, error or timings: the final word comes from /status.
+            return await GetStatusAsync(jobId, ct).ConfigureAwait(false) with { StreamOutputs = streamed.StreamOutputs };
+        }
+
+        return streamed with { DelayTimeMs = last?.DelayTimeMs, ExecutionTimeMs = last?.ExecutionTimeMs };
+    }
+
+    /// <summary>Writes one output file to disk: base64 is decoded in chunks (a value too long to keep in memory is read again from <c>/status</c> and decoded straight from the response stream), URLs are downloaded streamed (without the RunPod key); a temporary file beside the destination is renamed into place, so no partial file is ever left.</summary>
     /// <param name="item">The output.</param>
     /// <param name="destinationPath">Where to write it.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
@@ -243,8 +294,8 @@ public sealed class RunPodClient
             var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
             await using (output.ConfigureAwait(false))
             {
-                written = item.IsUrl
-                    ? await DownloadAsync(item, output, cancellationToken).ConfigureAwait(false)
+                written = item.IsUrl ? await DownloadAsync(item, output, cancellationToken).ConfigureAwait(false)
+                    : item.IsDeferred ? await RereadAsync(item, output, cancellationToken).ConfigureAwait(false)
                     : await DecodeAsync(item, output, cancellationToken).ConfigureAwait(false);
                 await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -264,32 +315,39 @@ public sealed class RunPodClient
         }
     }
 
+    // Base64 held in memory, through the same decoder as streamed values (whitespace, missing padding), a slice at a time.
     private static async Task<long> DecodeAsync(RunPodOutputItem item, Stream output, CancellationToken ct)
     {
-        const int CharsPerChunk = 64 * 1024;
-        var data = item.Data.AsMemory();
-        var buffer = ArrayPool<byte>.Shared.Rent((CharsPerChunk / 4 * 3) + 3);
+        const int CharsPerSlice = 16 * 1024;
+        var ascii = ArrayPool<byte>.Shared.Rent(CharsPerSlice);
+        using var decoder = new RunPodBase64Decoder(output, ct);
         try
         {
-            long total = 0;
-            for (var offset = 0; offset < data.Length; offset += CharsPerChunk)
+            for (var offset = 0; offset < item.Data.Length; offset += CharsPerSlice)
             {
-                var chunk = data.Slice(offset, Math.Min(CharsPerChunk, data.Length - offset));
-                if (!Convert.TryFromBase64Chars(chunk.Span, buffer, out var bytes))
-                {
-                    throw new RunPodException($"output {item.Filename} is not valid base64 (at character {offset}); the worker's answer is corrupt");
-                }
-
-                await output.WriteAsync(buffer.AsMemory(0, bytes), ct).ConfigureAwait(false);
-                total += bytes;
+                var slice = item.Data.AsSpan(offset, Math.Min(CharsPerSlice, item.Data.Length - offset));
+                var count = Encoding.ASCII.GetBytes(slice, ascii);
+                await decoder.AddAsync(ascii.AsMemory(0, count)).ConfigureAwait(false);
             }
 
-            return total;
+            await decoder.CompleteAsync().ConfigureAwait(false);
+            return decoder.Written;
+        }
+        catch (FormatException ex)
+        {
+            throw new RunPodException($"output {item.Filename} cannot be decoded: {ex.Message}; the worker's answer is corrupt", null, ex);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(ascii);
         }
+    }
+
+    // A base64 output too long to keep was cut while polling: read the job's answer again and decode that value straight into the file.
+    private async Task<long> RereadAsync(RunPodOutputItem item, Stream output, CancellationToken ct)
+    {
+        var answer = await SendAsync(HttpMethod.Get, "status/" + Uri.EscapeDataString(item.JobId!), null, ct, item.DeferredPath, output).ConfigureAwait(false);
+        return answer.Decoded ?? throw new RunPodException($"RunPod endpoint {_options.EndpointId} no longer lists output {item.Filename} of job {item.JobId} ({item.DeferredPath}); RunPod keeps results for a limited time (30 minutes after /run, 1 minute after /runsync), so rerun the job");
     }
 
     private async Task<long> DownloadAsync(RunPodOutputItem item, Stream output, CancellationToken ct)
@@ -368,11 +426,11 @@ public sealed class RunPodClient
             throw new RunPodException($"the request to RunPod endpoint {_options.EndpointId} is {Megabytes(bytes.LongLength)}, over the {Megabytes(limit)} limit of /{route.Split('?')[0]}; send smaller inputs (resize or compress images) or use a local ComfyUI endpoint", HttpStatusCode.RequestEntityTooLarge);
         }
 
-        var body = await SendAsync(HttpMethod.Post, route, bytes, ct).ConfigureAwait(false);
-        var status = RunPodJobStatus.FromJson(body, string.Empty);
+        var answer = await SendAsync(HttpMethod.Post, route, bytes, ct).ConfigureAwait(false);
+        var status = RunPodJobStatus.FromJson(answer, string.Empty);
         if (string.IsNullOrEmpty(status.Id))
         {
-            throw new RunPodException($"RunPod endpoint {_options.EndpointId} accepted the job but answered without an id: {Snippet(body.ToJsonString())}");
+            throw new RunPodException($"RunPod endpoint {_options.EndpointId} accepted the job but answered without an id: {Snippet(answer.Root!.ToJsonString())}");
         }
 
         _logger.LogInformation("RunPod endpoint {Endpoint}: job {Job} submitted ({Status})", _options.EndpointId, status.Id, status.RawStatus);
@@ -381,7 +439,9 @@ public sealed class RunPodClient
 
     internal static string Megabytes(long bytes) => (bytes / (1024.0 * 1024.0)).ToString("0.##", CultureInfo.InvariantCulture) + " MB";
 
-    private async Task<JsonObject> SendAsync(HttpMethod method, string route, byte[]? body, CancellationToken ct)
+    // Sends one API request (429s waited out) and reads the JSON answer streamed: long values are cut (see RunPodJsonScanner),
+    // or the value at `target` is decoded from base64 into `destination`.
+    private async Task<RunPodJsonScanner.Result> SendAsync(HttpMethod method, string route, byte[]? body, CancellationToken ct, string? target = null, Stream? destination = null)
     {
         if (string.IsNullOrEmpty(_options.ApiKey))
         {
@@ -404,25 +464,12 @@ public sealed class RunPodClient
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             }
 
-            HttpResponseMessage response;
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(_options.RequestTimeout);
             try
             {
-                response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
-            {
-                throw new RunPodException($"RunPod endpoint {_options.EndpointId} did not answer {method} /{display} within {_options.RequestTimeout.TotalSeconds:0.#} s", null, ex);
-            }
-            catch (HttpRequestException ex)
-            {
-                throw new RunPodException($"RunPod endpoint {_options.EndpointId} could not be reached at {UrlRedaction.WithoutSecrets(_base)}: {ex.Message}", null, ex);
-            }
-
-            using (response)
-            {
-                var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+                // Headers first: an answer carrying outputs can be tens of megabytes and is never held whole.
+                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
                 if (response.StatusCode == HttpStatusCode.TooManyRequests)
                 {
                     if (attempt >= _options.MaxRateLimitRetries)
@@ -438,6 +485,7 @@ public sealed class RunPodClient
 
                 if (!response.IsSuccessStatusCode)
                 {
+                    var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
                     var hint = response.StatusCode switch
                     {
                         HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => $"; check the API key in {_options.CredentialVariable}",
@@ -449,14 +497,35 @@ public sealed class RunPodClient
                     throw new RunPodException($"RunPod endpoint {_options.EndpointId} answered {(int)response.StatusCode} to {method} /{display}: {Snippet(text)}{hint}", response.StatusCode);
                 }
 
-                try
+                var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+                await using (stream.ConfigureAwait(false))
                 {
-                    return JsonNode.Parse(text) as JsonObject ?? throw new JsonException("not an object");
+                    try
+                    {
+                        var answer = await RunPodJsonScanner.ReadAsync(stream, target, destination, timeout.Token).ConfigureAwait(false);
+                        return answer.Root is JsonObject ? answer : throw new JsonException("not an object");
+                    }
+                    catch (JsonException ex)
+                    {
+                        throw new RunPodException($"RunPod endpoint {_options.EndpointId} answered {method} /{display} with invalid JSON: {ex.Message}", response.StatusCode, ex);
+                    }
+                    catch (FormatException ex)
+                    {
+                        throw new RunPodException($"RunPod endpoint {_options.EndpointId}: {target} in the answer to {method} /{display} cannot be decoded: {ex.Message}; the worker's answer is corrupt", response.StatusCode, ex);
+                    }
                 }
-                catch (JsonException ex)
-                {
-                    throw new RunPodException($"RunPod endpoint {_options.EndpointId} answered {method} /{display} with invalid JSON: {Snippet(text)}", response.StatusCode, ex);
-                }
+            }
+            catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
+            {
+                throw new RunPodException($"RunPod endpoint {_options.EndpointId} did not answer {method} /{display} within {_options.RequestTimeout.TotalSeconds:0.#} s", null, ex);
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new RunPodException($"RunPod endpoint {_options.EndpointId} could not be reached at {UrlRedaction.WithoutSecrets(_base)}: {ex.Message}", null, ex);
+            }
+            catch (IOException ex)
+            {
+                throw new RunPodException($"the answer of RunPod endpoint {_options.EndpointId} to {method} /{display} broke off: {ex.Message}", null, ex);
             }
         }
     }

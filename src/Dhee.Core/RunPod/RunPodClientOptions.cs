@@ -51,6 +51,13 @@ public sealed class RunPodClientOptions
     /// <summary>Gets or sets how many consecutive transient failures (5xx, connection errors) a wait tolerates while polling. Default 5.</summary>
     public int MaxPollFailures { get; set; } = 5;
 
+    /// <summary>
+    /// Gets or sets a value indicating whether waiting reads <c>/stream/{id}</c>, which returns the partial outputs a worker
+    /// yields (progress) with the status, instead of polling <c>/status</c>; the final result still comes from <c>/status</c>.
+    /// An endpoint (or proxy) without <c>/stream</c> falls back to polling <c>/status</c>. Default true.
+    /// </summary>
+    public bool UseStream { get; set; } = true;
+
     /// <summary>Gets or sets a value indicating whether jobs are sent to <c>/runsync</c> (20 MB body limit; the answer carries the output when the job finishes within <see cref="RunSyncWait"/>) instead of <c>/run</c>.</summary>
     public bool UseRunSync { get; set; }
 

@@ -12,7 +12,8 @@ namespace Dhee.RunPod;
 /// <summary>
 /// Drives a RunPod worker-comfyui endpoint through the <see cref="IComfyClient"/> contract, so the <see cref="ComfyExecutor"/>
 /// and every Comfy runner work unchanged: "uploads" are staged and sent inline as <c>input.images</c> (base64, named as the
-/// workflow's LoadImage nodes reference them), a submit is a RunPod job, waiting polls <c>/status</c>, outputs are written
+/// workflow's LoadImage nodes reference them), a submit is a RunPod job, waiting reads <c>/stream</c> (partial outputs become
+/// <see cref="RunPodStreamEvent"/>s, progress-shaped ones also <see cref="ComfyNodeProgressEvent"/>s) or polls <c>/status</c>, outputs are written
 /// from base64 or S3 URLs, and cancelling calls <c>/cancel</c>.
 /// </summary>
 public sealed class RunPodComfyClient : IComfyClient
@@ -169,7 +170,7 @@ public sealed class RunPodComfyClient : IComfyClient
                 return Result(promptId, ComfyPromptStatus.Lost, $"RunPod job {promptId} on endpoint {endpoint} ended with unknown status '{status.RawStatus}'", status);
         }
 
-        var output = RunPodWorkerOutput.Parse(status.Output);
+        var output = RunPodWorkerOutput.Parse(status);
         foreach (var error in output.Errors)
         {
             _logger.LogWarning("RunPod endpoint {Endpoint}: job {Job} reported: {Error}", endpoint, promptId, error);
@@ -274,6 +275,15 @@ public sealed class RunPodComfyClient : IComfyClient
             }
 
             sink.Report(new RunPodJobEvent(id, value.State, value.DelayTimeMs, value.ExecutionTimeMs));
+            foreach (var output in value.StreamOutputs)
+            {
+                var streamed = new RunPodStreamEvent(id, output);
+                sink.Report(streamed);
+                if (streamed.TryGetProgress(out var node, out var done, out var max))
+                {
+                    sink.Report(new ComfyNodeProgressEvent(id, node, done, max));
+                }
+            }
         }
     }
 }

@@ -15,6 +15,17 @@ public sealed record RunPodJobStatus(string Id, RunPodJobState State, string Raw
     /// <summary>Gets a value indicating whether the job will not change any more.</summary>
     public bool IsTerminal => State is RunPodJobState.Completed or RunPodJobState.Failed or RunPodJobState.Cancelled or RunPodJobState.TimedOut;
 
+    /// <summary>
+    /// Gets the JSON pointers (for example <c>/output/images/0/data</c>) of string values too long to keep: the answer is read
+    /// streamed, and a value over 64 KiB (a base64 output) is cut to its first bytes in <see cref="Output"/>.
+    /// <see cref="RunPodWorkerOutput.Parse(RunPodJobStatus)"/> marks such outputs so that <see cref="RunPodClient.SaveOutputAsync"/>
+    /// reads them whole again from <c>/status</c>, decoding them straight to disk.
+    /// </summary>
+    public IReadOnlyList<string> CutPaths { get; init; } = [];
+
+    /// <summary>Gets the partial outputs the worker yielded since the previous report (from <c>/stream</c>), oldest first.</summary>
+    public IReadOnlyList<JsonNode> StreamOutputs { get; init; } = [];
+
     /// <summary>Gets a value indicating whether this client's own deadline ended the wait (the job was cancelled on RunPod).</summary>
     public bool ClientDeadlinePassed { get; init; }
 
@@ -31,6 +42,9 @@ public sealed record RunPodJobStatus(string Id, RunPodJobState State, string Raw
         "TIMED_OUT" => RunPodJobState.TimedOut,
         _ => RunPodJobState.Unknown,
     };
+
+    internal static RunPodJobStatus FromJson(RunPodJsonScanner.Result answer, string fallbackId)
+        => FromJson((JsonObject)answer.Root!, fallbackId) with { CutPaths = answer.Cut };
 
     internal static RunPodJobStatus FromJson(JsonObject body, string fallbackId)
     {

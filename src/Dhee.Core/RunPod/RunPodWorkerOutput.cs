@@ -9,10 +9,21 @@ namespace Dhee.RunPod;
 /// <param name="IsLegacy">True for a pre-v5 <c>message</c> output.</param>
 public sealed record RunPodWorkerOutput(IReadOnlyList<RunPodOutputItem> Files, IReadOnlyList<string> Errors, bool NoImages, bool IsLegacy)
 {
-    /// <summary>Parses a job's <c>output</c>.</summary>
+    /// <summary>Parses the output of a job read by <see cref="RunPodClient"/>: outputs whose base64 was too long to keep in memory are marked so that saving reads them whole again, streamed.</summary>
+    /// <param name="status">The completed job.</param>
+    /// <returns>The parsed output.</returns>
+    public static RunPodWorkerOutput Parse(RunPodJobStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        return Parse(status.Output, status.CutPaths, status.Id);
+    }
+
+    /// <summary>Parses a job's <c>output</c> held whole in memory (for an output read by <see cref="RunPodClient"/>, use <see cref="Parse(RunPodJobStatus)"/>).</summary>
     /// <param name="output">The output node (may be null).</param>
     /// <returns>The parsed output.</returns>
-    public static RunPodWorkerOutput Parse(JsonNode? output)
+    public static RunPodWorkerOutput Parse(JsonNode? output) => Parse(output, [], null);
+
+    private static RunPodWorkerOutput Parse(JsonNode? output, IReadOnlyList<string> cut, string? jobId)
     {
         var files = new List<RunPodOutputItem>();
         var errors = new List<string>();
@@ -38,17 +49,24 @@ public sealed record RunPodWorkerOutput(IReadOnlyList<RunPodOutputItem> Files, I
         }
 
         var noImages = string.Equals(obj["status"]?.ToString(), "success_no_images", StringComparison.Ordinal);
+        string? Deferred(string pointer) => jobId is not null && cut.Contains(pointer, StringComparer.Ordinal) ? pointer : null;
         if (obj["images"] is JsonArray images)
         {
             var index = 0;
-            foreach (var image in images.OfType<JsonObject>())
+            for (var i = 0; i < images.Count; i++)
             {
+                if (images[i] is not JsonObject image)
+                {
+                    continue;
+                }
+
                 index++;
                 var data = image["data"]?.ToString() ?? string.Empty;
                 var type = image["type"]?.ToString() ?? "base64";
                 var isUrl = type == "s3_url" || IsHttpUrl(data);
                 var name = SafeName(image["filename"]?.ToString()) ?? $"output_{index}{(isUrl ? ExtensionOfUrl(data) : ExtensionOfData(data))}";
-                files.Add(new RunPodOutputItem(name, isUrl, isUrl ? data : StripDataUri(data)));
+                var deferred = Deferred(FormattableString.Invariant($"/output/images/{i}/data"));
+                files.Add(new RunPodOutputItem(name, isUrl, isUrl ? data : StripDataUri(data)) { JobId = deferred is null ? null : jobId, DeferredPath = deferred });
             }
 
             return new RunPodWorkerOutput(files, errors, noImages, false);
@@ -58,7 +76,8 @@ public sealed record RunPodWorkerOutput(IReadOnlyList<RunPodOutputItem> Files, I
         {
             var isUrl = IsHttpUrl(text);
             var name = isUrl ? SafeName(Uri.UnescapeDataString(new Uri(text).AbsolutePath.Split('/')[^1])) ?? "output" + ExtensionOfUrl(text) : "output" + ExtensionOfData(text);
-            files.Add(new RunPodOutputItem(name, isUrl, isUrl ? text : StripDataUri(text)));
+            var deferred = Deferred("/output/message");
+            files.Add(new RunPodOutputItem(name, isUrl, isUrl ? text : StripDataUri(text)) { JobId = deferred is null ? null : jobId, DeferredPath = deferred });
             return new RunPodWorkerOutput(files, errors, noImages, true);
         }
 

@@ -1,5 +1,6 @@
 using Dhee.Bundles;
 using Dhee.Caching;
+using Dhee.Endpoints;
 using Microsoft.Extensions.Logging;
 
 namespace Dhee.Walking;
@@ -40,7 +41,15 @@ public sealed class WalkOptions
     /// </summary>
     public IReadOnlyDictionary<string, int> ResourceConcurrency { get; init; } = new Dictionary<string, int>();
 
-    /// <summary>Gets the limit for resource keys not listed in <see cref="ResourceConcurrency"/>, or null for none.</summary>
+    /// <summary>
+    /// Gets the endpoint configuration whose per-endpoint limits (<see cref="EndpointDefinition.MaxConcurrency"/>, or
+    /// <c>ENDPOINT_&lt;NAME&gt;_MAX_CONCURRENCY</c>) apply to resource keys <c>endpoint:&lt;name&gt;</c> that
+    /// <see cref="ResourceConcurrency"/> does not list, so a limit configured once for the Comfy runners also paces the walk.
+    /// Null reads the endpoints file named by <c>DHEE_ENDPOINTS_FILE</c> and the environment, as the Comfy runners do.
+    /// </summary>
+    public EndpointOptions? Endpoints { get; init; }
+
+    /// <summary>Gets the limit for resource keys not listed in <see cref="ResourceConcurrency"/> (nor limited by <see cref="Endpoints"/>), or null for none.</summary>
     public int? DefaultResourceConcurrency { get; init; }
 
     /// <summary>

@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Dhee.Bundles;
 using Dhee.Caching;
+using Dhee.Endpoints;
+using Dhee.Errors;
 using Dhee.Inputs;
 using Dhee.Runners;
 using Dhee.State;
@@ -22,7 +24,10 @@ internal sealed class WalkSession
 {
     private static readonly ResiliencePropertyKey<Instance> InstanceKey = new("dhee.instance");
     private readonly Bundle _bundle;
+    private const string EndpointResourcePrefix = "endpoint:";
     private readonly WalkOptions _options;
+    private readonly Dictionary<string, int?> _endpointLimits = new(StringComparer.Ordinal);
+    private EndpointResolver? _endpointResolver;
     private readonly string _projectDir;
     private readonly string _target;
     private readonly List<PlannedNode> _nodes;
@@ -644,12 +649,41 @@ internal sealed class WalkSession
 
     private int? ResourceLimit(string resource)
     {
-        var limit = _options.ResourceConcurrency.TryGetValue(resource, out var configured) ? configured : _options.DefaultResourceConcurrency;
+        var limit = _options.ResourceConcurrency.TryGetValue(resource, out var configured) ? configured : EndpointLimit(resource) ?? _options.DefaultResourceConcurrency;
         return limit is null ? null : Math.Max(1, limit.Value);
     }
 
+    // The limit an endpoint's configuration gives its resource key, looked up once per key.
+    private int? EndpointLimit(string resource)
+    {
+        if (!resource.StartsWith(EndpointResourcePrefix, StringComparison.Ordinal) || resource.Length == EndpointResourcePrefix.Length)
+        {
+            return null;
+        }
+
+        if (_endpointLimits.TryGetValue(resource, out var known))
+        {
+            return known;
+        }
+
+        int? limit = null;
+        try
+        {
+            _endpointResolver ??= new EndpointResolver(_options.Endpoints);
+            limit = _endpointResolver.GetMaxConcurrency(resource[EndpointResourcePrefix.Length..]);
+        }
+        catch (DheeConfigurationException ex)
+        {
+            // The Comfy runner reports the same configuration problem on the node itself.
+            _logger.LogWarning("No concurrency limit for {Resource}: {Reason}", resource, ex.Message);
+        }
+
+        _endpointLimits[resource] = limit;
+        return limit;
+    }
+
     private static string? DefaultResourceKey(BundleNode node)
-        => node.Runner.Config["endpoint"] is JsonValue v && v.TryGetValue<string>(out var endpoint) && endpoint.Length > 0 ? $"endpoint:{endpoint}" : null;
+        => node.Runner.Config["endpoint"] is JsonValue v && v.TryGetValue<string>(out var endpoint) && endpoint.Length > 0 ? EndpointResourcePrefix + endpoint : null;
 
     private async Task RunInstanceAsync(Instance instance, CancellationToken token)
     {

@@ -41,6 +41,7 @@ public sealed class WalkerRunExecutor : IRunExecutor
             Retry = options.Retry,
             BudgetCapUsd = options.BudgetCapUsd,
             Services = options.Services,
+            Endpoints = options.Endpoints,
             LoggerFactory = options.LoggerFactory,
             TimeProvider = time,
             WatchStopFile = false,

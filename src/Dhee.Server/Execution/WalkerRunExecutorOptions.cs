@@ -20,6 +20,9 @@ public sealed class WalkerRunExecutorOptions
     /// <summary>Gets or sets each run's spending cap in US dollars, or null for none.</summary>
     public decimal? BudgetCapUsd { get; set; }
 
+    /// <summary>Gets or sets the endpoint configuration whose per-endpoint concurrency limits pace each walk; null reads <c>DHEE_ENDPOINTS_FILE</c> and the environment (see <see cref="WalkOptions.Endpoints"/>).</summary>
+    public Dhee.Endpoints.EndpointOptions? Endpoints { get; set; }
+
     /// <summary>Gets or sets the services runners receive.</summary>
     public IServiceProvider? Services { get; set; }
 

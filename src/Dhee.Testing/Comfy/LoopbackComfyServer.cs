@@ -322,7 +322,7 @@ public sealed partial class LoopbackComfyServer : IAsyncDisposable
         return path switch
         {
             "/ws" when get => HandleSocketAsync(ctx),
-            "/system_stats" when get => WriteJsonAsync(ctx, 200, SystemStats()),
+            "/system_stats" when get && _options.ServeSystemStats => WriteJsonAsync(ctx, 200, SystemStats()),
             "/queue" when get => WriteJsonAsync(ctx, 200, QueueBody()),
             "/queue" when post => HandleQueuePostAsync(ctx),
             "/prompt" when get => WriteJsonAsync(ctx, 200, new JsonObject { ["exec_info"] = new JsonObject { ["queue_remaining"] = QueueRemaining() } }),
@@ -347,7 +347,7 @@ public sealed partial class LoopbackComfyServer : IAsyncDisposable
         };
     }
 
-    private static JsonObject SystemStats() => new()
+    private JsonObject SystemStats() => new()
     {
         ["system"] = new JsonObject
         {
@@ -365,10 +365,10 @@ public sealed partial class LoopbackComfyServer : IAsyncDisposable
             ["name"] = "cpu",
             ["type"] = "cpu",
             ["index"] = null,
-            ["vram_total"] = 25276510208L,
-            ["vram_free"] = 24641728512L,
-            ["torch_vram_total"] = 25276510208L,
-            ["torch_vram_free"] = 24641728512L,
+            ["vram_total"] = _options.VramTotal,
+            ["vram_free"] = _options.VramFree,
+            ["torch_vram_total"] = _options.VramTotal,
+            ["torch_vram_free"] = _options.VramFree,
         }),
     };
 

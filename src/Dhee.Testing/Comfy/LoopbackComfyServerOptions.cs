@@ -38,6 +38,15 @@ public sealed class LoopbackComfyServerOptions
     /// <summary>Gets or sets a value indicating whether the jobs API of newer servers is served (<c>GET /api/jobs</c>, <c>GET /api/jobs/{id}</c>, <c>POST /api/jobs/{id}/cancel</c>) and <c>extra_data.create_time</c> stamped; ComfyUI 0.3.18 answers 404, which is the default.</summary>
     public bool ServeJobsApi { get; set; }
 
+    /// <summary>Gets or sets the free VRAM in bytes reported by <c>/system_stats</c> (<c>devices[0].vram_free</c>); change it at any time.</summary>
+    public long VramFree { get; set; } = 24641728512L;
+
+    /// <summary>Gets or sets the total VRAM in bytes reported by <c>/system_stats</c> (<c>devices[0].vram_total</c>).</summary>
+    public long VramTotal { get; set; } = 25276510208L;
+
+    /// <summary>Gets or sets a value indicating whether <c>/system_stats</c> is served; false answers 404, as a proxy that hides it does.</summary>
+    public bool ServeSystemStats { get; set; } = true;
+
     /// <summary>Gets or sets the clock used for timestamps; defaults to the system clock.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

@@ -19,6 +19,9 @@ public sealed class LoopbackRunPodFaults
     /// <summary>Gets or sets a value indicating whether jobs stay <c>IN_PROGRESS</c> forever (until cancelled or timed out).</summary>
     public bool HangInProgress { get; set; }
 
+    /// <summary>Gets or sets a value indicating whether <c>/stream/{job}</c> answers 404, as a proxy or an older API that lacks it.</summary>
+    public bool StreamUnsupported { get; set; }
+
     /// <summary>Gets or sets a value indicating whether completed jobs report <c>success_no_images</c> with an empty <c>images</c> list.</summary>
     public bool NoImages { get; set; }
 

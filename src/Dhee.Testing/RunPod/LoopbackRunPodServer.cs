@@ -35,6 +35,8 @@ public sealed class LoopbackRunPodServer : IAsyncDisposable
     private readonly ConcurrentQueue<string> _authorizations = new();
     private readonly CancellationTokenSource _stop = new();
     private int _retried;
+    private int _active;
+    private int _maxActive;
 
     private LoopbackRunPodServer(WebApplication app, LoopbackRunPodServerOptions options)
     {
@@ -69,6 +71,9 @@ public sealed class LoopbackRunPodServer : IAsyncDisposable
     /// <summary>Gets the job inputs received so far (the <c>input</c> objects), oldest first.</summary>
     public IReadOnlyList<JsonObject> ReceivedInputs => [.. _jobs.Values.OrderBy(j => j.Sequence).Select(j => (JsonObject)j.Input.DeepClone())];
 
+    /// <summary>Gets the most jobs that were queued or running at the same time so far.</summary>
+    public int MaxActiveJobs => Volatile.Read(ref _maxActive);
+
     /// <summary>Gets the number of requests refused because their key was missing or wrong.</summary>
     public int Unauthorized => _authorizations.Count;
 
@@ -86,6 +91,12 @@ public sealed class LoopbackRunPodServer : IAsyncDisposable
         server.BaseUri = new Uri(LoopbackHost.RootOf(app) + "/");
         return server;
     }
+
+    /// <summary>Adds a partial output to a job's stream, as a generator handler's <c>yield</c> does; <c>/stream/{job}</c> returns each one once.</summary>
+    /// <param name="jobId">The job.</param>
+    /// <param name="output">The partial output (for example <c>{"value": 3, "max": 20}</c>).</param>
+    /// <exception cref="KeyNotFoundException">No such job.</exception>
+    public void PushStreamOutput(string jobId, JsonNode output) => _jobs[jobId].Stream.Enqueue(output.DeepClone());
 
     /// <summary>Gets the current status of a job as the server would report it.</summary>
     /// <param name="jobId">The job.</param>
@@ -119,6 +130,23 @@ public sealed class LoopbackRunPodServer : IAsyncDisposable
         await ctx.Response.WriteAsync(body.ToJsonString(), ctx.RequestAborted).ConfigureAwait(false);
     }
 
+    private static async Task WriteBytesAsync(HttpContext ctx, byte[] body)
+    {
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentType = "application/json";
+        ctx.Response.ContentLength = body.Length;
+        await WriteChunkedAsync(ctx, body).ConfigureAwait(false);
+    }
+
+    // Slice by slice, so Kestrel's output pipe applies backpressure instead of buffering a whole large answer.
+    private static async Task WriteChunkedAsync(HttpContext ctx, byte[] body)
+    {
+        for (var offset = 0; offset < body.Length; offset += 64 * 1024)
+        {
+            await ctx.Response.Body.WriteAsync(body.AsMemory(offset, Math.Min(64 * 1024, body.Length - offset)), ctx.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
     private async Task HandleAsync(HttpContext ctx)
     {
         var path = ctx.Request.Path.Value ?? "/";
@@ -129,7 +157,7 @@ public sealed class LoopbackRunPodServer : IAsyncDisposable
             {
                 ctx.Response.ContentType = "application/octet-stream";
                 ctx.Response.ContentLength = bytes.Length;
-                await ctx.Response.Body.WriteAsync(bytes, ctx.RequestAborted).ConfigureAwait(false);
+                await WriteChunkedAsync(ctx, bytes).ConfigureAwait(false);
             }
             else
             {
@@ -179,7 +207,18 @@ public sealed class LoopbackRunPodServer : IAsyncDisposable
                 await HandleRunAsync(ctx, sync: true).ConfigureAwait(false);
                 break;
             case ("GET" or "POST", "status", 2):
-                await WriteJsonAsync(ctx, _jobs.TryGetValue(segments[1], out var job) ? 200 : 404, job?.StatusBody() ?? new JsonObject { ["error"] = "job not found" }).ConfigureAwait(false);
+                if (_jobs.TryGetValue(segments[1], out var job))
+                {
+                    await WriteBytesAsync(ctx, job.StatusBytes()).ConfigureAwait(false);
+                }
+                else
+                {
+                    await WriteJsonAsync(ctx, 404, new JsonObject { ["error"] = "job not found" }).ConfigureAwait(false);
+                }
+
+                break;
+            case ("GET" or "POST", "stream", 2) when !Faults.StreamUnsupported:
+                await WriteJsonAsync(ctx, _jobs.TryGetValue(segments[1], out var streamed) ? 200 : 404, streamed?.StreamBody() ?? new JsonObject { ["error"] = "job not found" }).ConfigureAwait(false);
                 break;
             case ("POST", "cancel", 2):
                 await HandleCancelAsync(ctx, segments[1]).ConfigureAwait(false);
@@ -261,7 +300,7 @@ public sealed class LoopbackRunPodServer : IAsyncDisposable
         {
         }
 
-        await WriteJsonAsync(ctx, 200, job.StatusBody()).ConfigureAwait(false);
+        await WriteBytesAsync(ctx, job.StatusBytes()).ConfigureAwait(false);
     }
 
     private async Task HandleCancelAsync(HttpContext ctx, string id)
@@ -415,6 +454,7 @@ public sealed class LoopbackRunPodServer : IAsyncDisposable
         private readonly long _submitted = Environment.TickCount64;
         private long _started;
         private long _finished;
+        private byte[]? _final;
 
         public string Id { get; } = id;
 
@@ -432,35 +472,37 @@ public sealed class LoopbackRunPodServer : IAsyncDisposable
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void Start() => Worker = Task.Run(RunAsync);
+        public void Start()
+        {
+            var active = Interlocked.Increment(ref server._active);
+            int max;
+            while (active > (max = Volatile.Read(ref server._maxActive)) && Interlocked.CompareExchange(ref server._maxActive, active, max) != max)
+            {
+            }
 
-        public JsonObject StatusBody()
+            Worker = Task.Run(RunAsync);
+        }
+
+        public ConcurrentQueue<JsonNode> Stream { get; } = new();
+
+        // RunPod's /stream answer: the status and the partial outputs not returned before.
+        public JsonObject StreamBody()
+        {
+            var chunks = new JsonArray();
+            while (Stream.TryDequeue(out var chunk))
+            {
+                chunks.Add(new JsonObject { ["output"] = chunk });
+            }
+
+            return new JsonObject { ["status"] = Status, ["stream"] = chunks };
+        }
+
+        // A final answer is serialized once (outputs can be tens of megabytes).
+        public byte[] StatusBytes()
         {
             lock (_gate)
             {
-                var body = new JsonObject { ["id"] = Id, ["status"] = Status };
-                if (_started > 0)
-                {
-                    body["delayTime"] = _started - _submitted;
-                }
-
-                if (_started > 0)
-                {
-                    body["executionTime"] = (_finished > 0 ? _finished : Environment.TickCount64) - _started;
-                }
-
-                if (Output is not null)
-                {
-                    body["output"] = Output.DeepClone();
-                }
-
-                if (Error is not null)
-                {
-                    body["error"] = Error;
-                }
-
-                body["workerId"] = "loopback-worker";
-                return body;
+                return _final ?? Encoding.UTF8.GetBytes(Body(Status, Output, Error, _finished).ToJsonString());
             }
         }
 
@@ -473,14 +515,40 @@ public sealed class LoopbackRunPodServer : IAsyncDisposable
                     return;
                 }
 
-                Status = status;
+                var finished = Environment.TickCount64;
+                _final = Encoding.UTF8.GetBytes(Body(status, output, error, finished).ToJsonString());
                 Output = output;
                 Error = error;
-                _finished = Environment.TickCount64;
+                _finished = finished;
+                Status = status;
             }
 
+            Interlocked.Decrement(ref server._active);
             _cancel.Cancel();
             Done.TrySetResult();
+        }
+
+        private JsonObject Body(string status, JsonNode? output, string? error, long finished)
+        {
+            var body = new JsonObject { ["id"] = Id, ["status"] = status };
+            if (_started > 0)
+            {
+                body["delayTime"] = _started - _submitted;
+                body["executionTime"] = (finished > 0 ? finished : Environment.TickCount64) - _started;
+            }
+
+            if (output is not null)
+            {
+                body["output"] = output.DeepClone();
+            }
+
+            if (error is not null)
+            {
+                body["error"] = error;
+            }
+
+            body["workerId"] = "loopback-worker";
+            return body;
         }
 
         private async Task RunAsync()

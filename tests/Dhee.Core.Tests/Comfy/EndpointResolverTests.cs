@@ -36,4 +36,26 @@ public sealed class EndpointResolverTests
         Assert.False(new EndpointResolver(null, _ => null).TryResolve(null, out _, out var none));
         Assert.Contains("COMFYUI_BASE_URL", none, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void TryResolve_NameAsWrittenInVariable_AcceptedAfterUpperCase()
+    {
+        var env = new Dictionary<string, string?>
+        {
+            ["ENDPOINT_self_local"] = "http://127.0.0.1:8188",
+            ["ENDPOINT_self_local_TOKEN"] = "t",
+            ["ENDPOINT_self_local_MAX_CONCURRENCY"] = "2",
+            ["ENDPOINT_gpu"] = "http://lower:8188",
+            ["ENDPOINT_GPU"] = "http://upper:8188",
+        };
+        var resolver = new EndpointResolver(null, n => env.GetValueOrDefault(n));
+
+        Assert.True(resolver.TryResolve("self.local", out var local, out _));
+        Assert.Equal("http://127.0.0.1:8188", local.Definition.Url);
+        Assert.Equal("t", local.Definition.BearerToken);
+        Assert.Equal("env:ENDPOINT_self_local", local.Source);
+        Assert.Equal(2, resolver.GetMaxConcurrency("self.local"));
+        Assert.True(resolver.TryResolve("gpu", out var gpu, out _));
+        Assert.Equal("http://upper:8188", gpu.Definition.Url);
+    }
 }

@@ -2,9 +2,11 @@ using System.Text.Json.Nodes;
 using Dhee.Comfy;
 using Dhee.Comfy.Runners;
 using Dhee.Endpoints;
+using Dhee.RunPod;
 using Dhee.Runners;
 using Dhee.Testing;
 using Dhee.Testing.Comfy;
+using Dhee.Testing.RunPod;
 using Dhee.Tests.Comfy;
 
 namespace Dhee.Tests.Endpoints;
@@ -195,6 +197,155 @@ public sealed class ComfyPoolTests : IDisposable
     }
 
     [Fact]
+    public async Task Pool_EqualQueues_PrefersMoreFreeVram()
+    {
+        await using var small = await LoopbackComfyServer.StartAsync(new LoopbackComfyServerOptions { VramFree = 2L << 30 });
+        await using var large = await LoopbackComfyServer.StartAsync(new LoopbackComfyServerOptions { VramFree = 20L << 30 });
+        await using var factory = new ComfyClientFactory(configure: Fast);
+        var pool = factory.GetPool(new EndpointResolver(null, _ => null).Resolve($"{small.BaseUri},{large.BaseUri}"));
+
+        // Without the VRAM preference equal queues are served in turn, so the small instance would get one of these.
+        for (var i = 0; i < 3; i++)
+        {
+            await using var lease = pool.Lease();
+            var submission = await lease.SubmitAsync(InvertWorkflow());
+            Assert.True((await lease.WaitAsync(submission.PromptId)).IsSuccess);
+        }
+
+        Assert.Equal(0, small.AcceptedPrompts);
+        Assert.Equal(3, large.AcceptedPrompts);
+        Assert.Equal(20L << 30, pool.Members[1].VramFree);
+    }
+
+    [Fact]
+    public async Task Pool_SystemStatsMissing_StillUsedAfterReportingInstances()
+    {
+        await using var hidden = await LoopbackComfyServer.StartAsync(new LoopbackComfyServerOptions { ServeSystemStats = false });
+        await using var reporting = await LoopbackComfyServer.StartAsync(new LoopbackComfyServerOptions { VramFree = 1L << 30 });
+        await using var factory = new ComfyClientFactory(configure: Fast);
+        var pool = factory.GetPool(new EndpointResolver(null, _ => null).Resolve($"{hidden.BaseUri},{reporting.BaseUri}"));
+        await using (var lease = pool.Lease())
+        {
+            var submission = await lease.SubmitAsync(InvertWorkflow());
+            Assert.True((await lease.WaitAsync(submission.PromptId)).IsSuccess);
+        }
+
+        Assert.Equal(1, reporting.AcceptedPrompts);
+        Assert.Null(pool.Members[0].VramFree);
+        Assert.Equal(ComfyPoolMemberState.Closed, pool.Members[0].State);
+        Assert.Equal(0, pool.Members[0].ConsecutiveFailures);
+
+        // A busy reporting instance loses to the idle one that reports nothing: queue depth comes first.
+        reporting.Faults.PauseQueue = true;
+        using var http = new HttpClient();
+        await using (var direct = new ComfyClient(http, new ComfyClientOptions { BaseUrl = reporting.BaseUri }))
+        {
+            await direct.SubmitAsync(InvertWorkflow());
+        }
+
+        await using (var lease = pool.Lease())
+        {
+            var submission = await lease.SubmitAsync(InvertWorkflow());
+            Assert.True((await lease.WaitAsync(submission.PromptId)).IsSuccess);
+        }
+
+        Assert.Equal(1, hidden.AcceptedPrompts);
+    }
+
+    [Fact]
+    public async Task Pool_InstanceHangsPastAttemptTimeout_CancelledThereAndRetriedOnAnother()
+    {
+        // The hanging instance reports more free VRAM, so it is chosen first.
+        await using var hanging = await LoopbackComfyServer.StartAsync(new LoopbackComfyServerOptions { VramFree = 20L << 30 });
+        await using var healthy = await LoopbackComfyServer.StartAsync(new LoopbackComfyServerOptions { VramFree = 2L << 30 });
+        hanging.Faults.HangExecution = true;
+        await using var factory = new ComfyClientFactory(configure: Fast) { PoolOptions = new ComfyPoolOptions { AttemptTimeout = TimeSpan.FromSeconds(1), OverallTimeout = TimeSpan.FromSeconds(30) } };
+        var pool = factory.GetPool(new EndpointResolver(null, _ => null).Resolve($"{hanging.BaseUri},{healthy.BaseUri}"));
+        await using var lease = pool.Lease();
+        var submission = await lease.SubmitAsync(InvertWorkflow());
+        var result = await lease.WaitAsync(submission.PromptId);
+
+        Assert.True(result.IsSuccess, result.Message);
+        Assert.Equal(1, hanging.AcceptedPrompts);
+        Assert.Equal(1, healthy.AcceptedPrompts);
+        Assert.Contains(hanging.RequestLog, r => r.StartsWith("POST /interrupt", StringComparison.Ordinal));
+        Assert.True(await lease.DownloadAsync(result.PrimaryFiles[0], Path.Combine(_dir.Path, "retried.png")) > 0);
+        Assert.Equal(1, pool.Members[0].ConsecutiveFailures);
+    }
+
+    [Fact]
+    public async Task Pool_OverallBudgetSpentByFirstAttempt_NoRetryTimedOut()
+    {
+        await using var hanging = await LoopbackComfyServer.StartAsync(new LoopbackComfyServerOptions { VramFree = 20L << 30 });
+        await using var healthy = await LoopbackComfyServer.StartAsync(new LoopbackComfyServerOptions { VramFree = 2L << 30 });
+        hanging.Faults.HangExecution = true;
+        await using var factory = new ComfyClientFactory(configure: Fast) { PoolOptions = new ComfyPoolOptions { AttemptTimeout = TimeSpan.FromSeconds(5), OverallTimeout = TimeSpan.FromSeconds(1) } };
+        var pool = factory.GetPool(new EndpointResolver(null, _ => null).Resolve($"{hanging.BaseUri},{healthy.BaseUri}"));
+        await using var lease = pool.Lease();
+        var submission = await lease.SubmitAsync(InvertWorkflow());
+        var result = await lease.WaitAsync(submission.PromptId);
+
+        Assert.Equal(ComfyPromptStatus.TimedOut, result.Status);
+        Assert.Contains("overall timeout", result.Message, StringComparison.Ordinal);
+        Assert.Equal(0, healthy.AcceptedPrompts);
+        Assert.Contains(hanging.RequestLog, r => r.StartsWith("POST /interrupt", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Pool_RunPodMemberPastClientTimeout_CancelledThereWithCancelAndRetriedOnAnother()
+    {
+        await using var fast = await LoopbackRunPodServer.StartAsync(new LoopbackRunPodServerOptions { EndpointId = "fast" });
+        await using var stuck = await LoopbackRunPodServer.StartAsync(new LoopbackRunPodServerOptions { EndpointId = "stuck" });
+        stuck.Faults.HangInProgress = true;
+        using var http = new HttpClient();
+        IComfyClient Member(LoopbackRunPodServer server) => new RunPodComfyClient(new RunPodClient(http, new RunPodClientOptions
+        {
+            EndpointId = server.EndpointId,
+            ApiBase = server.ApiBase,
+            ApiKey = server.ApiKey,
+            PollInitialDelay = TimeSpan.FromMilliseconds(10),
+            PollMaxDelay = TimeSpan.FromMilliseconds(50),
+            Timeout = TimeSpan.FromSeconds(1),
+        }));
+
+        // Equal queues are served in turn and the first turn goes to the second instance: the stuck one.
+        await using var pool = new ComfyPool("cloud", [Member(fast), Member(stuck)], new ComfyPoolOptions { OverallTimeout = TimeSpan.FromSeconds(30) });
+        await using var lease = pool.Lease();
+        var submission = await lease.SubmitAsync(InvertWorkflow());
+        var result = await lease.WaitAsync(submission.PromptId);
+
+        Assert.True(result.IsSuccess, result.Message);
+        var stuckJob = Assert.Single(stuck.ReceivedInputs);
+        Assert.Single(fast.ReceivedInputs);
+        Assert.Contains(stuck.RequestLog, r => r.StartsWith("POST /cancel/", StringComparison.Ordinal));
+        Assert.Equal("CANCELLED", stuck.GetJobStatus(stuck.RequestLog.First(r => r.StartsWith("POST /cancel/", StringComparison.Ordinal))["POST /cancel/".Length..]));
+        Assert.NotNull(stuckJob["workflow"]);
+        Assert.True(await lease.DownloadAsync(result.PrimaryFiles[0], Path.Combine(_dir.Path, "from-fast.png")) > 0);
+        Assert.Equal(1, pool.Members[1].ConsecutiveFailures);
+        Assert.Equal(0, pool.Members[0].ConsecutiveFailures);
+    }
+
+    [Fact]
+    public async Task Resolve_RunPodPool_MembersShareKeyAndApiBase()
+    {
+        await using var a = await LoopbackRunPodServer.StartAsync(new LoopbackRunPodServerOptions { EndpointId = "a" });
+        var env = new Dictionary<string, string> { ["ENDPOINT_CLOUD"] = "runpod://a,runpod://b", ["RUNPOD_API_KEY"] = a.ApiKey, ["RUNPOD_API_BASE"] = a.ApiBase.ToString() };
+        var endpoint = new EndpointResolver(null, n => env.GetValueOrDefault(n)).Resolve("cloud");
+        Assert.True(endpoint.Definition.IsPool);
+        Assert.Equal(a.ApiKey, endpoint.Definition.BearerToken);
+        await using var factory = new ComfyClientFactory();
+        var pool = factory.GetPool(endpoint);
+        Assert.Equal([new Uri(a.ApiBase + "/a/"), new Uri(a.ApiBase + "/b/")], pool.Members.Select(m => m.Address));
+
+        // Only "a" exists: the pool routes there and the job succeeds end to end.
+        await using var lease = pool.Lease();
+        var submission = await lease.SubmitAsync(InvertWorkflow());
+        Assert.True((await lease.WaitAsync(submission.PromptId)).IsSuccess);
+        Assert.Single(a.ReceivedInputs);
+        Assert.Throws<Dhee.Errors.DheeConfigurationException>(() => new EndpointResolver(null, _ => null).Resolve("runpod://a,runpod://"));
+    }
+
+    [Fact]
     public void ResourceConcurrency_FromEndpointLimits()
     {
         var options = EndpointsFile.Parse("""
@@ -206,6 +357,21 @@ public sealed class ComfyPoolTests : IDisposable
         Assert.Equal(1, limits["endpoint:gpu"]);
         Assert.Equal(2, limits["endpoint:farm"]);
         Assert.False(limits.ContainsKey("endpoint:cloud"));
+    }
+
+    [Fact]
+    public void GetMaxConcurrency_ConfiguredThenEnvironment_InvalidValueNamesVariable()
+    {
+        var options = new EndpointOptions();
+        options.Endpoints["gpu"] = new EndpointDefinition { Url = "http://127.0.0.1:8188", MaxConcurrency = 1 };
+        var env = new Dictionary<string, string> { ["ENDPOINT_CLOUD_A_MAX_CONCURRENCY"] = "6", ["ENDPOINT_BAD_MAX_CONCURRENCY"] = "lots" };
+        var resolver = new EndpointResolver(options, n => env.GetValueOrDefault(n));
+        Assert.Equal(1, resolver.GetMaxConcurrency("GPU"));
+        Assert.Equal(6, resolver.GetMaxConcurrency("cloud-a"));
+        Assert.Null(resolver.GetMaxConcurrency("other"));
+        Assert.Null(resolver.GetMaxConcurrency("http://127.0.0.1:8188"));
+        var ex = Assert.Throws<Dhee.Errors.DheeConfigurationException>(() => resolver.GetMaxConcurrency("bad"));
+        Assert.Contains("ENDPOINT_BAD_MAX_CONCURRENCY", ex.Message, StringComparison.Ordinal);
     }
 
     private sealed class ManualClock : TimeProvider

@@ -62,6 +62,61 @@ public sealed class RunPodClientTests : IDisposable
     }
 
     [Fact]
+    public async Task Wait_WorkerStreamsPartialOutputs_ArriveAsStreamAndProgressEvents()
+    {
+        await using var server = await LoopbackRunPodServer.StartAsync();
+        server.Faults.HangInProgress = true;
+        var client = new RunPodComfyClient(Client(server));
+        var events = new List<Dhee.Comfy.ComfyEvent>();
+        string? jobId = null;
+
+        // The job runs until the client has seen the pushed progress, so the test cannot race the worker.
+        var sink = new SyncProgress<Dhee.Comfy.ComfyEvent>(e =>
+        {
+            events.Add(e);
+            if (e is Dhee.Comfy.ComfyExecutionStartedEvent)
+            {
+                server.PushStreamOutput(jobId!, JsonNode.Parse("""{"value": 7, "max": 20, "node": "3"}""")!);
+                server.PushStreamOutput(jobId!, JsonNode.Parse("""{"text": "sampling"}""")!);
+            }
+            else if (e is Dhee.Comfy.ComfyNodeProgressEvent)
+            {
+                server.Faults.HangInProgress = false;
+            }
+        });
+        var submission = await client.SubmitAsync(Workflow(), new Dhee.Comfy.ComfySubmitOptions { Progress = sink });
+        jobId = submission.PromptId;
+        var result = await client.WaitAsync(submission.PromptId);
+
+        Assert.True(result.IsSuccess, result.Message);
+        var progress = Assert.Single(events.OfType<Dhee.Comfy.ComfyNodeProgressEvent>());
+        Assert.Equal(("3", 7L, 20L), (progress.NodeId, progress.Value, progress.Max));
+        var streamed = events.OfType<RunPodStreamEvent>().ToList();
+        Assert.Equal(2, streamed.Count);
+        Assert.Equal("sampling", streamed[1].Output["text"]!.GetValue<string>());
+        Assert.Contains($"GET /stream/{jobId}", server.RequestLog);
+        Assert.Contains($"GET /status/{jobId}", server.RequestLog);
+    }
+
+    [Fact]
+    public async Task Wait_EndpointWithoutStream_FallsBackToStatusPolling()
+    {
+        await using var server = await LoopbackRunPodServer.StartAsync();
+        server.Faults.StreamUnsupported = true;
+        var client = Client(server);
+        var first = await client.WaitAsync((await client.SubmitAsync(Input())).Id);
+        var second = await client.WaitAsync((await client.SubmitAsync(Input())).Id);
+
+        Assert.Equal(RunPodJobState.Completed, first.State);
+        Assert.Equal(RunPodJobState.Completed, second.State);
+        Assert.NotEmpty(RunPodWorkerOutput.Parse(second).Files);
+
+        // Tried once, then remembered for the client's later jobs.
+        Assert.Single(server.RequestLog, r => r.StartsWith("GET /stream/", StringComparison.Ordinal));
+        Assert.Contains(server.RequestLog, r => r.StartsWith("GET /status/", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Wait_FailedJob_CarriesRunPodErrorText()
     {
         await using var server = await LoopbackRunPodServer.StartAsync();
@@ -232,6 +287,21 @@ public sealed class RunPodClientTests : IDisposable
         Assert.Equal("clip_00001_.mp4", item.Filename);
         var path = Path.Combine(_dir.Path, item.Filename);
         Assert.Equal(11, await client.SaveOutputAsync(item, path));
+    }
+
+    [Fact]
+    public async Task SaveOutput_InlineBase64WithLineBreaksOrCorrupt_DecodedOrRefusedWithoutPartialFile()
+    {
+        var client = new RunPodClient(Http, new RunPodClientOptions { EndpointId = "x", ApiKey = "k" });
+        var path = Path.Combine(_dir.Path, "inline.bin");
+        Assert.Equal(4, await client.SaveOutputAsync(new RunPodOutputItem("inline.bin", false, "AQID\nBA"), path));
+        Assert.Equal([1, 2, 3, 4], File.ReadAllBytes(path));
+
+        var bad = Path.Combine(_dir.Path, "bad.bin");
+        var ex = await Assert.ThrowsAsync<RunPodException>(() => client.SaveOutputAsync(new RunPodOutputItem("bad.bin", false, "AQ*D"), bad));
+        Assert.Contains("bad.bin", ex.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(bad));
+        Assert.Empty(Directory.GetFiles(_dir.Path, "*.tmp*"));
     }
 
     [Fact]

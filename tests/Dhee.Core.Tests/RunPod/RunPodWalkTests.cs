@@ -7,6 +7,7 @@ using Dhee.Endpoints;
 using Dhee.Testing;
 using Dhee.Testing.Comfy;
 using Dhee.Testing.RunPod;
+using Dhee.Tests.Walking;
 using Dhee.Walking;
 
 namespace Dhee.Tests.RunPod;
@@ -81,5 +82,51 @@ public sealed class RunPodWalkTests : IDisposable
         Assert.Equal(2, runpod.ReceivedInputs.Count);
         Assert.Equal(2, worker.AcceptedPrompts);
         Assert.Single(runpod.ReceivedInputs[1]["images"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Walk_EndpointLimitsConfiguredOnce_PaceEachEndpointWithoutResourceLimits()
+    {
+        // Jobs last long enough that, unpaced, all four per endpoint would overlap.
+        var slow = TimeSpan.FromMilliseconds(300);
+        await using var one = await LoopbackRunPodServer.StartAsync(new LoopbackRunPodServerOptions { EndpointId = "one", ExecutionDelay = slow });
+        await using var two = await LoopbackRunPodServer.StartAsync(new LoopbackRunPodServerOptions { EndpointId = "two", ExecutionDelay = slow });
+        var endpoints = new EndpointOptions();
+        endpoints.Endpoints["one"] = new EndpointDefinition { Url = "runpod://one", BearerToken = one.ApiKey, ApiBase = one.ApiBase, MaxConcurrency = 1 };
+        endpoints.Endpoints["two"] = new EndpointDefinition { Url = "runpod://two", BearerToken = two.ApiKey, ApiBase = two.ApiBase, MaxConcurrency = 2 };
+
+        var bundleDir = Path.Combine(_dir.Path, "limits");
+        Directory.CreateDirectory(bundleDir);
+        File.WriteAllText(Path.Combine(bundleDir, "wf.json"), """
+            {"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 7}},
+             "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "limit"}}}
+            """);
+        BundleNode Node(string id, string endpoint) => new()
+        {
+            Id = id,
+            Kind = NodeKind.Stage,
+            Outputs = new NodeOutputs { Format = OutputFormat.Image, Pattern = $"out/{id}.png" },
+            Runner = new NodeRunner { Tool = ComfyWorkflowRunner.Tool, Config = new JsonObject { ["workflowPath"] = "wf.json", ["endpoint"] = endpoint } },
+        };
+        var work = Enumerable.Range(0, 4).SelectMany(i => new[] { Node($"one{i}", "one"), Node($"two{i}", "two") }).ToList();
+        var join = WalkTestKit.Stage("join", inputs: [.. work.Select(n => WalkTestKit.From(n.Id))]);
+        var bundle = new Bundle { Id = "limits", Goal = "join", Nodes = [.. work, join], BundleDir = bundleDir };
+
+        var executor = new ComfyExecutor(new ComfyClientFactory { ConfigureRunPod = o => o.PollInitialDelay = TimeSpan.FromMilliseconds(10) }, new EndpointResolver(endpoints, _ => null));
+        var result = await new Walker([new ComfyWorkflowRunner(executor), new FuncRunner("test.text")]).WalkAsync(bundle, new WalkOptions
+        {
+            ProjectDir = Path.Combine(_dir.Path, "limits-project"),
+            MaxParallelism = 8,
+            Cache = GenerationCache.Disabled,
+            Retry = new WalkRetryOptions { MaxRetryAttempts = 0 },
+            WatchStopFile = false,
+            Endpoints = endpoints,
+        });
+
+        Assert.True(result.Status == WalkStatus.Succeeded, string.Join("; ", result.Failures));
+        Assert.Equal(4, one.ReceivedInputs.Count);
+        Assert.Equal(4, two.ReceivedInputs.Count);
+        Assert.Equal(1, one.MaxActiveJobs);
+        Assert.Equal(2, two.MaxActiveJobs);
     }
 }

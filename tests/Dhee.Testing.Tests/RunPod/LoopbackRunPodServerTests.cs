@@ -185,4 +185,27 @@ public sealed class LoopbackRunPodServerTests
         Assert.Equal(1, comfy.AcceptedPrompts);
         Assert.StartsWith("rp_", done["output"]!["images"]![0]!["filename"]!.GetValue<string>(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Stream_ReturnsEachPushedOutputOnceWithStatus_OrAnswers404WhenUnsupported()
+    {
+        await using var server = await LoopbackRunPodServer.StartAsync();
+        server.Faults.HangInProgress = true;
+        using var http = Client(server);
+        var id = (await JsonAsync(await http.PostAsync("run", Body())))["id"]!.GetValue<string>();
+        await PollAsync(http, id, s => s == "IN_PROGRESS");
+        server.PushStreamOutput(id, new JsonObject { ["value"] = 1, ["max"] = 4 });
+        server.PushStreamOutput(id, new JsonObject { ["value"] = 2, ["max"] = 4 });
+
+        var first = await JsonAsync(await http.GetAsync($"stream/{id}"));
+        Assert.Equal("IN_PROGRESS", first["status"]!.GetValue<string>());
+        Assert.Equal([1, 2], first["stream"]!.AsArray().Select(c => c!["output"]!["value"]!.GetValue<int>()));
+        Assert.Empty((await JsonAsync(await http.GetAsync($"stream/{id}")))["stream"]!.AsArray());
+        Assert.Equal(1, server.MaxActiveJobs);
+
+        server.Faults.StreamUnsupported = true;
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"stream/{id}")).StatusCode);
+        server.Faults.HangInProgress = false;
+        await PollAsync(http, id, s => s == "COMPLETED");
+    }
 }
