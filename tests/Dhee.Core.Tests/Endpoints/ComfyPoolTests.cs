@@ -118,10 +118,12 @@ public sealed class ComfyPoolTests : IDisposable
     }
 
     [Fact]
-    public async Task Pool_InstanceKilledMidJob_FailsOverOnceToAnother()
+    public async Task Pool_InstanceKilledMidJob_FailsOverOnceToAnotherCapableInstance()
     {
+        // Three instances: a runs the job and dies, b is busy but capable, c is idle but lacks the workflow's node.
         var a = await LoopbackComfyServer.StartAsync();
         await using var b = await LoopbackComfyServer.StartAsync();
+        await using var c = await LoopbackComfyServer.StartAsync(Without("ImageInvert"));
         var killed = false;
         try
         {
@@ -134,7 +136,7 @@ public sealed class ComfyPoolTests : IDisposable
             }
 
             await using var factory = new ComfyClientFactory(configure: Fast);
-            var pool = factory.GetPool(new EndpointResolver(null, _ => null).Resolve($"{a.BaseUri},{b.BaseUri}"));
+            var pool = factory.GetPool(new EndpointResolver(null, _ => null).Resolve($"{a.BaseUri},{b.BaseUri},{c.BaseUri}"));
             await using var lease = pool.Lease();
             var submission = await lease.SubmitAsync(InvertWorkflow());
             Assert.Equal(1, a.AcceptedPrompts);
@@ -145,6 +147,7 @@ public sealed class ComfyPoolTests : IDisposable
             var result = await wait;
             Assert.True(result.IsSuccess, result.Message);
             Assert.Equal(2, b.AcceptedPrompts);
+            Assert.Equal(0, c.AcceptedPrompts);
             var path = Path.Combine(_dir.Path, "out.png");
             Assert.True(await lease.DownloadAsync(result.PrimaryFiles[0], path) > 0);
             Assert.Equal(1, pool.Members[0].ConsecutiveFailures);
