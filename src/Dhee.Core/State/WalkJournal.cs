@@ -14,7 +14,7 @@ internal sealed class WalkJournal : IAsyncDisposable
 {
     public const string FileName = "walk.journal.jsonl";
     private static readonly TimeSpan SyncInterval = TimeSpan.FromMilliseconds(4);
-    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault };
+    private static readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo<JournalRecord> Json = JournalJsonContext.Default.JournalRecord;
     private readonly string _path;
     private readonly Dictionary<string, JournalRecord> _live;
     private readonly Lock _liveLock = new();
@@ -57,7 +57,7 @@ internal sealed class WalkJournal : IAsyncDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var live = Load(path, out var lines, out var torn);
         var journal = new WalkJournal(path, live, lines, writable: true, minCompactionLines);
-        if (torn || lines > live.Count)
+        if (torn)
         {
             journal.CompactNow();
         }
@@ -82,6 +82,17 @@ internal sealed class WalkJournal : IAsyncDisposable
         {
             return [.. _live.Values];
         }
+    }
+
+    /// <summary>Queues a record for the next group commit, without waiting for it (a later <see cref="FlushAsync"/> does).</summary>
+    public void Append(JournalRecord record)
+    {
+        lock (_liveLock)
+        {
+            Apply(_live, record);
+        }
+
+        _queue.Writer.TryWrite((record, null));
     }
 
     /// <summary>Queues a record; the returned task completes when it is on disk.</summary>

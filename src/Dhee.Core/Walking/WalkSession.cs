@@ -44,6 +44,10 @@ internal sealed class WalkSession
     private readonly Queue<PlannedNode> _materialize = new();
     private readonly Dictionary<string, int> _toolRunning = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _resourceRunning = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _toolPlanned = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _resourcePlanned = new(StringComparer.Ordinal);
+    private readonly List<Instance> _starting = [];
+    private readonly List<Instance> _halted = [];
     private readonly List<WalkFailure> _failures = [];
     private readonly List<CollectionReport> _collections = [];
     private readonly ResiliencePipeline<RunnerResult> _pipeline;
@@ -555,11 +559,16 @@ internal sealed class WalkSession
             return;
         }
 
-        List<Instance>? start = null;
-        List<Instance>? halted = null;
+        // Scratch collections are fields: Dispatch runs after every completion batch.
+        var start = _starting;
+        var halted = _halted;
+        var toolPlanned = _toolPlanned;
+        var resourcePlanned = _resourcePlanned;
+        start.Clear();
+        halted.Clear();
+        toolPlanned.Clear();
+        resourcePlanned.Clear();
         var slots = _options.MaxParallelism - _running;
-        var toolPlanned = new Dictionary<string, int>(StringComparer.Ordinal);
-        var resourcePlanned = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var instance in _ready)
         {
             if (slots == 0)
@@ -570,7 +579,7 @@ internal sealed class WalkSession
             var node = instance.Node;
             if (_options.BudgetCapUsd is { } cap && node.IsPaid && _spent >= cap)
             {
-                (halted ??= []).Add(instance);
+                halted.Add(instance);
                 continue;
             }
 
@@ -593,11 +602,11 @@ internal sealed class WalkSession
             }
 
             toolPlanned[tool] = toolPlanned.GetValueOrDefault(tool) + 1;
-            (start ??= []).Add(instance);
+            start.Add(instance);
             slots--;
         }
 
-        foreach (var instance in halted ?? [])
+        foreach (var instance in halted)
         {
             _ready.Remove(instance);
             instance.State = InstanceState.Pending;
@@ -610,7 +619,7 @@ internal sealed class WalkSession
             }
         }
 
-        foreach (var instance in start ?? [])
+        foreach (var instance in start)
         {
             _ready.Remove(instance);
             instance.State = InstanceState.Running;
@@ -676,7 +685,7 @@ internal sealed class WalkSession
 
         var inputs = InputResolver.Resolve(instance, _bundleInputs, _projectDir, _valueCache);
         OutputVersions.Preserve(outputFull);
-        _ = _journal.AppendAsync(new JournalRecord
+        _journal.Append(new JournalRecord
         {
             Type = JournalRecord.Start,
             Key = instance.Key,
@@ -697,7 +706,7 @@ internal sealed class WalkSession
             OutputPath = instance.OutputPattern,
             CancellationToken = token,
             Logger = _options.LoggerFactory?.CreateLogger($"Dhee.Runner.{node.Tool}") ?? NullLogger.Instance,
-            Services = _options.Services ?? EmptyServices.Instance,
+            Services = _options.Services ?? EmptyServiceProvider.Instance,
             TimeProvider = _time,
             Cache = _cache,
             Progress = new ProgressSink(this, instance),
@@ -848,7 +857,7 @@ internal sealed class WalkSession
             instance.Error = outcome.Error;
             _done++;
             _failures.Add(new WalkFailure(node.Id, instance.ItemId, node.Tool, outcome.Error!, outcome.Code));
-            _ = _journal.AppendAsync(new JournalRecord
+            _journal.Append(new JournalRecord
             {
                 Type = JournalRecord.Fail,
                 Key = instance.Key,
@@ -884,7 +893,7 @@ internal sealed class WalkSession
         }
 
         _done++;
-        _ = _journal.AppendAsync(new JournalRecord
+        _journal.Append(new JournalRecord
         {
             Type = JournalRecord.Done,
             Key = instance.Key,
@@ -968,8 +977,31 @@ internal sealed class WalkSession
 
     private WalkResult BuildResult(bool cancelled, TimeSpan duration)
     {
-        var traces = new List<InstanceTrace>();
+        var traces = new List<InstanceTrace>(_total + _nodes.Count);
         int completed = 0, cached = 0, skipped = 0, failed = 0, blocked = 0, notStarted = 0;
+        void Count(InstanceStatus status, bool isCached)
+        {
+            switch (status)
+            {
+                case InstanceStatus.Completed:
+                    completed++;
+                    cached += isCached ? 1 : 0;
+                    break;
+                case InstanceStatus.Skipped:
+                    skipped++;
+                    break;
+                case InstanceStatus.Failed:
+                    failed++;
+                    break;
+                case InstanceStatus.Blocked:
+                    blocked++;
+                    break;
+                default:
+                    notStarted++;
+                    break;
+            }
+        }
+
         foreach (var node in _nodes)
         {
             if (node.Phase != NodePhase.Materialized)
@@ -980,19 +1012,7 @@ internal sealed class WalkSession
                     NodePhase.Blocked => InstanceStatus.Blocked,
                     _ => InstanceStatus.NotStarted,
                 };
-                switch (status)
-                {
-                    case InstanceStatus.Failed:
-                        failed++;
-                        break;
-                    case InstanceStatus.Blocked:
-                        blocked++;
-                        break;
-                    default:
-                        notStarted++;
-                        break;
-                }
-
+                Count(status, isCached: false);
                 traces.Add(new InstanceTrace { NodeId = node.Id, Tool = node.Tool, Status = status, Error = node.Error });
                 continue;
             }
@@ -1008,26 +1028,7 @@ internal sealed class WalkSession
                     InstanceState.Cancelled => InstanceStatus.Cancelled,
                     _ => InstanceStatus.NotStarted,
                 };
-                switch (status)
-                {
-                    case InstanceStatus.Completed:
-                        completed++;
-                        cached += instance.Cached ? 1 : 0;
-                        break;
-                    case InstanceStatus.Skipped:
-                        skipped++;
-                        break;
-                    case InstanceStatus.Failed:
-                        failed++;
-                        break;
-                    case InstanceStatus.Blocked:
-                        blocked++;
-                        break;
-                    default:
-                        notStarted++;
-                        break;
-                }
-
+                Count(status, instance.Cached);
                 traces.Add(new InstanceTrace
                 {
                     NodeId = node.Id,
@@ -1210,13 +1211,6 @@ internal sealed class WalkSession
     {
         public void Report(RunnerProgress value)
             => session.Publish(WalkEventKind.NodeProgress, instance.Node.Id, instance.ItemId, instance.Node.Tool, message: value.Message, progress: value.Fraction);
-    }
-
-    private sealed class EmptyServices : IServiceProvider
-    {
-        public static readonly EmptyServices Instance = new();
-
-        public object? GetService(Type serviceType) => null;
     }
 
     private sealed class ReadyOrder : IComparer<Instance>
