@@ -23,6 +23,7 @@ internal sealed class WalkJournal : IAsyncDisposable
     private readonly int _minCompactionLines;
     private FileStream? _stream;
     private int _lines;
+    private bool _flushRequested;
 
     private WalkJournal(string path, Dictionary<string, JournalRecord> live, int lines, bool writable, int minCompactionLines)
     {
@@ -112,10 +113,11 @@ internal sealed class WalkJournal : IAsyncDisposable
         return flushed.Task;
     }
 
-    /// <summary>Waits until everything queued so far is on disk.</summary>
+    /// <summary>Waits until everything queued so far is on disk (without the group-commit wait: the caller is waiting).</summary>
     public Task FlushAsync()
     {
         var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _flushRequested, true);
         return _queue.Writer.TryWrite((null, flushed)) ? flushed.Task : Task.CompletedTask;
     }
 
@@ -221,11 +223,12 @@ internal sealed class WalkJournal : IAsyncDisposable
         {
             // Group commit: at most one fsync every few milliseconds; records arriving meanwhile share it.
             var sinceSync = System.Diagnostics.Stopwatch.GetElapsedTime(lastSync);
-            if (sinceSync < SyncInterval)
+            if (sinceSync < SyncInterval && !Volatile.Read(ref _flushRequested))
             {
                 await Task.Delay(SyncInterval - sinceSync).ConfigureAwait(false);
             }
 
+            Volatile.Write(ref _flushRequested, false);
             buffer.SetLength(0);
             waiting.Clear();
             var appended = 0;

@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using System.Buffers;
 using System.Globalization;
+using System.Threading.Channels;
 using Dhee.Server.Runs;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -24,31 +27,36 @@ internal static class EventStream
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
         var feed = coordinator.Hub.Get(run.PreparationId);
+        using var subscription = feed.Subscribe();
+        var wake = subscription.Wake;
+
+        // One timer per connection (not one per wait): ticks wake the loop, which sends a heartbeat when it has been idle.
+        using var ticker = new Timer(static state => ((ChannelWriter<bool>)state!).TryWrite(false), wake.Writer, heartbeat, heartbeat);
         var last = afterSequence;
-        using var buffer = new MemoryStream();
+        var body = response.BodyWriter;
+        var lastWrite = Stopwatch.GetTimestamp();
         try
         {
             await WriteRawAsync(response, "retry: 2000\n: connected\n\n", ct).ConfigureAwait(false);
             while (!ct.IsCancellationRequested)
             {
-                var changed = feed.Changed;
-                if (!feed.TryReadAfter(last, PageSize, out var frames))
+                // Frames are copied straight from the feed's shared rendering into the response pipe; one flush per wake-up.
+                if (!feed.TryCopyAfter(ref last, PageSize, body, out var copied))
                 {
                     var stored = await coordinator.Store.ReadEventsAsync(run.PreparationId, last, PageSize, ct).ConfigureAwait(false);
-                    frames = stored.Select(SseFrame.Render).ToArray();
-                }
-
-                if (frames.Count > 0)
-                {
-                    buffer.SetLength(0);
-                    foreach (var frame in frames)
+                    foreach (var e in stored)
                     {
-                        buffer.Write(frame.Bytes);
-                        last = frame.Seq;
+                        body.Write(SseFrame.Render(e).Bytes);
+                        last = e.Seq;
                     }
 
-                    // PipeWriter.WriteAsync writes and flushes in one step.
-                    await response.BodyWriter.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ct).ConfigureAwait(false);
+                    copied = stored.Count;
+                }
+
+                if (copied > 0)
+                {
+                    await body.FlushAsync(ct).ConfigureAwait(false);
+                    lastWrite = Stopwatch.GetTimestamp();
                     continue;
                 }
 
@@ -70,13 +78,11 @@ internal static class EventStream
                     }
                 }
 
-                try
-                {
-                    await changed.WaitAsync(heartbeat, ct).ConfigureAwait(false);
-                }
-                catch (TimeoutException)
+                var published = await wake.Reader.ReadAsync(ct).ConfigureAwait(false);
+                if (!published && Stopwatch.GetElapsedTime(lastWrite) >= heartbeat * 0.9)
                 {
                     await WriteRawAsync(response, ": heartbeat\n\n", ct).ConfigureAwait(false);
+                    lastWrite = Stopwatch.GetTimestamp();
                 }
             }
         }
