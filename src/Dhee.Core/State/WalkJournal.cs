@@ -175,6 +175,14 @@ internal sealed class WalkJournal : IAsyncDisposable
             stream.ReadExactly(bytes);
         }
 
+        if (TryLoadLatest(bytes, live, out lines))
+        {
+            return live;
+        }
+
+        // Something is torn or damaged: replay every line, skipping the bad ones, and report it so the caller heals the file.
+        live.Clear();
+        lines = 0;
         var span = bytes.AsSpan();
         while (span.Length > 0)
         {
@@ -211,6 +219,112 @@ internal sealed class WalkJournal : IAsyncDisposable
         }
 
         return live;
+    }
+
+    /// <summary>
+    /// The fast path for a healthy journal: only the last line of each instance decides its state, so every line is
+    /// scanned for its type and key alone and only those last lines are parsed in full (a journal holds a start and a
+    /// done line per instance, and older walks' lines until compaction). False at the first line that is not a
+    /// complete record, leaving the careful replay to the caller.
+    /// </summary>
+    private static bool TryLoadLatest(byte[] bytes, Dictionary<string, JournalRecord> live, out int lines)
+    {
+        lines = 0;
+        if (bytes.Length > 0 && bytes[^1] != (byte)'\n')
+        {
+            return false;
+        }
+
+        var latest = new Dictionary<string, (int Start, int Length, bool Invalidated)>(StringComparer.Ordinal);
+        var start = 0;
+        while (start < bytes.Length)
+        {
+            var length = bytes.AsSpan(start).IndexOf((byte)'\n');
+            if (length > 0)
+            {
+                lines++;
+                if (!TryScanTypeAndKey(bytes.AsSpan(start, length), out var type, out var key))
+                {
+                    return false;
+                }
+
+                latest[key] = (start, length, type == JournalRecord.Invalidated);
+            }
+
+            start += length + 1;
+        }
+
+        live.EnsureCapacity(latest.Count);
+        foreach (var (key, line) in latest)
+        {
+            if (line.Invalidated)
+            {
+                continue;
+            }
+
+            JournalRecord? record;
+            try
+            {
+                record = JsonSerializer.Deserialize(bytes.AsSpan(line.Start, line.Length), Json);
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+
+            if (record is null || record.Key != key)
+            {
+                return false;
+            }
+
+            live[key] = record;
+        }
+
+        return true;
+    }
+
+    /// <summary>Reads the type and key of a journal line, which are written first.</summary>
+    private static bool TryScanTypeAndKey(ReadOnlySpan<byte> line, out string? type, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? key)
+    {
+        type = null;
+        key = null;
+        try
+        {
+            var reader = new Utf8JsonReader(line);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName && (type is null || key is null))
+            {
+                var isType = reader.ValueTextEquals("t"u8);
+                var isKey = !isType && reader.ValueTextEquals("k"u8);
+                if (!reader.Read())
+                {
+                    return false;
+                }
+
+                if (isType && reader.TokenType == JsonTokenType.String)
+                {
+                    type = reader.GetString();
+                }
+                else if (isKey && reader.TokenType == JsonTokenType.String)
+                {
+                    key = reader.GetString();
+                }
+                else if (!reader.TrySkip())
+                {
+                    return false;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+
+        return type is not null && !string.IsNullOrEmpty(key);
     }
 
     private async Task WriteLoopAsync()
