@@ -685,15 +685,7 @@ internal sealed class WalkSession
 
         var inputs = InputResolver.Resolve(instance, _bundleInputs, _projectDir, _valueCache);
         OutputVersions.Preserve(outputFull);
-        _journal.Append(new JournalRecord
-        {
-            Type = JournalRecord.Start,
-            Key = instance.Key,
-            Node = node.Id,
-            Item = instance.ItemId,
-            Tool = node.Tool,
-            StartedAt = instance.StartedAt,
-        });
+        _journal.Append(RecordOf(instance, JournalRecord.Start));
 
         var context = new RunnerContext
         {
@@ -857,26 +849,14 @@ internal sealed class WalkSession
             instance.Error = outcome.Error;
             _done++;
             _failures.Add(new WalkFailure(node.Id, instance.ItemId, node.Tool, outcome.Error!, outcome.Code));
-            _journal.Append(new JournalRecord
-            {
-                Type = JournalRecord.Fail,
-                Key = instance.Key,
-                Node = node.Id,
-                Item = instance.ItemId,
-                Tool = node.Tool,
-                Error = outcome.Error,
-                StartedAt = instance.StartedAt,
-                At = instance.EndedAt,
-            });
+            var failure = RecordOf(instance, JournalRecord.Fail);
+            failure.Error = outcome.Error;
+            failure.At = instance.EndedAt;
+            _journal.Append(failure);
             Publish(WalkEventKind.NodeFailed, node.Id, instance.ItemId, node.Tool, message: outcome.Error);
             _logger.LogWarning("✗ {Node} ({Tool}): {Error}", instance.Label, node.Tool, outcome.Error);
             _settled.Enqueue(instance);
-            if (_options.FailFast && !_failFastTriggered)
-            {
-                _failFastTriggered = true;
-                _stop.Cancel();
-            }
-
+            TriggerFailFast();
             return;
         }
 
@@ -893,25 +873,37 @@ internal sealed class WalkSession
         }
 
         _done++;
-        _journal.Append(new JournalRecord
-        {
-            Type = JournalRecord.Done,
-            Key = instance.Key,
-            Node = node.Id,
-            Item = instance.ItemId,
-            Tool = node.Tool,
-            Stamp = instance.Stamp,
-            Fingerprint = node.Fingerprint,
-            Output = instance.Output,
-            Dependencies = instance.Deps.ToDictionary(d => d.Key, d => d.Stamp!, StringComparer.Ordinal),
-            InputsHash = instance.InputsHash,
-            Cached = instance.Cached,
-            CostUsd = instance.CostUsd,
-            StartedAt = instance.StartedAt,
-            At = instance.EndedAt,
-        });
+        var done = RecordOf(instance, JournalRecord.Done);
+        done.Stamp = instance.Stamp;
+        done.Fingerprint = node.Fingerprint;
+        done.Output = instance.Output;
+        done.Dependencies = instance.Deps.ToDictionary(d => d.Key, d => d.Stamp!, StringComparer.Ordinal);
+        done.InputsHash = instance.InputsHash;
+        done.Cached = instance.Cached;
+        done.CostUsd = instance.CostUsd;
+        done.At = instance.EndedAt;
+        _journal.Append(done);
         Publish(instance.Cached ? WalkEventKind.NodeCached : WalkEventKind.NodeCompleted, node.Id, instance.ItemId, node.Tool, outputPath: instance.Output, cost: instance.CostUsd);
         _settled.Enqueue(instance);
+    }
+
+    private static JournalRecord RecordOf(Instance instance, string type) => new()
+    {
+        Type = type,
+        Key = instance.Key,
+        Node = instance.Node.Id,
+        Item = instance.ItemId,
+        Tool = instance.Node.Tool,
+        StartedAt = instance.StartedAt,
+    };
+
+    private void TriggerFailFast()
+    {
+        if (_options.FailFast && !_failFastTriggered)
+        {
+            _failFastTriggered = true;
+            _stop.Cancel();
+        }
     }
 
     private void Block(Instance instance, string reason)
@@ -963,11 +955,7 @@ internal sealed class WalkSession
         node.Error = error;
         _failures.Add(new WalkFailure(node.Id, null, node.Tool, error, "walk.items"));
         Publish(WalkEventKind.NodeFailed, node.Id, tool: node.Tool, message: error);
-        if (_options.FailFast && !_failFastTriggered)
-        {
-            _failFastTriggered = true;
-            _stop.Cancel();
-        }
+        TriggerFailFast();
 
         foreach (var downstream in node.Downstream)
         {
