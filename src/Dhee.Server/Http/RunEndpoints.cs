@@ -94,16 +94,8 @@ internal static class RunEndpoints
 
     public static async Task EventsAsync(HttpContext context, string id, RunCoordinator coordinator, DheeServerOptions options, IHostApplicationLifetime lifetime)
     {
-        var run = await FindVisibleAsync(context, coordinator, id).ConfigureAwait(false);
-        if (run is null)
+        if (await FindStreamAsync(context, coordinator, id).ConfigureAwait(false) is not var (run, after))
         {
-            await ApiProblem.NotFound(id).ToResult().ExecuteAsync(context).ConfigureAwait(false);
-            return;
-        }
-
-        if (!TryGetResumePoint(context, out var after, out var problem))
-        {
-            await problem.ToResult().ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 
@@ -115,16 +107,8 @@ internal static class RunEndpoints
     /// <summary>The WebSocket variant of <see cref="EventsAsync"/>: the same events, one text message each, resumable with <c>afterSequence</c>.</summary>
     public static async Task EventsSocketAsync(HttpContext context, string id, RunCoordinator coordinator, DheeServerOptions options, IHostApplicationLifetime lifetime)
     {
-        var run = await FindVisibleAsync(context, coordinator, id).ConfigureAwait(false);
-        if (run is null)
+        if (await FindStreamAsync(context, coordinator, id).ConfigureAwait(false) is not var (run, after))
         {
-            await ApiProblem.NotFound(id).ToResult().ExecuteAsync(context).ConfigureAwait(false);
-            return;
-        }
-
-        if (!TryGetResumePoint(context, out var after, out var problem))
-        {
-            await problem.ToResult().ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 
@@ -140,6 +124,25 @@ internal static class RunEndpoints
             using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
             await EventStream.WriteSocketAsync(socket, coordinator, run, after, options.HeartbeatInterval, stopping.Token).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The run to stream and the sequence to resume after; null when a problem (not found, bad resume point) was answered.</summary>
+    private static async Task<(RunRecord Run, long After)?> FindStreamAsync(HttpContext context, RunCoordinator coordinator, string id)
+    {
+        var run = await FindVisibleAsync(context, coordinator, id).ConfigureAwait(false);
+        if (run is null)
+        {
+            await ApiProblem.NotFound(id).ToResult().ExecuteAsync(context).ConfigureAwait(false);
+            return null;
+        }
+
+        if (!TryGetResumePoint(context, out var after, out var problem))
+        {
+            await problem.ToResult().ExecuteAsync(context).ConfigureAwait(false);
+            return null;
+        }
+
+        return (run, after);
     }
 
     private static bool TryGetResumePoint(HttpContext context, out long after, [NotNullWhen(false)] out ApiProblem? problem)
