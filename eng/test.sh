@@ -19,6 +19,11 @@ status=0
 dotnet build Dhee.Core.sln -c Release -nologo -v q -clp:ErrorsOnly || exit 1
 dotnet test Dhee.Core.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log" || status=$?
 
+# Benchmark smoke: every performance target at small sizes, one report table; only a wrong result fails (no timing gate).
+bench=0
+dotnet run -c Release --no-build --project tests/Dhee.Benchmarks -- --short || bench=$?
+if [ "$bench" -ne 0 ]; then echo "benchmark smoke: a benchmark produced a wrong result (exit $bench)"; status=1; fi
+
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 skipped=$(grep -Eo 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')

@@ -27,6 +27,7 @@ public static class DheeEndpointRouteBuilderExtensions
         group.MapPost("/runs/{id}/cancel", RunEndpoints.CancelAsync);
         group.MapGet("/runs/{id}/result", RunEndpoints.ResultAsync);
         group.MapGet("/runs/{id}/events", RunEndpoints.EventsAsync);
+        group.MapGet("/runs/{id}/events/socket", RunEndpoints.EventsSocketAsync);
         group.MapDelete("/runs/{id}", RunEndpoints.DeleteAsync);
         group.MapGet("/runs/{id}/graph", ArtifactEndpoints.GraphAsync);
         group.MapGet("/runs/{id}/outputs/{**path}", ArtifactEndpoints.OutputAsync);

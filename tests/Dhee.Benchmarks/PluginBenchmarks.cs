@@ -13,13 +13,19 @@ internal static class PluginBenchmarks
 {
     private const int Plugins = 50;
 
-    public static int Run(TextWriter output)
+    public static Task RunAsync(BenchmarkReport report)
+    {
+        Run(report);
+        return Task.CompletedTask;
+    }
+
+    private static void Run(BenchmarkReport report)
     {
         var samplePlugin = typeof(PluginBenchmarks).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "SamplePluginOutput").Value!;
         if (!File.Exists(Path.Combine(samplePlugin, PluginManifest.FileName)))
         {
-            output.WriteLine($"plugins: skipped, the sample plugin is not built at {samplePlugin}");
-            return 1;
+            report.Add(new BenchmarkRow("#6", "plugins", "-", $"not run: the sample plugin is not built at {samplePlugin}", "-", null, Passed: false, Correct: false));
+            return;
         }
 
         var root = Path.Combine(Path.GetTempPath(), $"dhee-bench-plugins-{Guid.NewGuid():N}");
@@ -50,13 +56,14 @@ internal static class PluginBenchmarks
                 }
             });
             var catalog = PluginCatalog.Discover(options);
-            Report(output, $"discover {catalog.Plugins.Count} plugins (manifests only)", discover, 200, readOnly, "reading the files");
+            report.Add(Row($"read {catalog.Plugins.Count} installed plugins' manifests, no code loaded (median of 15)", discover, 200, readOnly, "reading the same files", catalog.Plugins.Count == Plugins));
 
             // Loading: warm up with the first plugin, then time each next one (a fresh context each) vs. a bare context load.
             using var loader = new PluginLoader(options);
             _ = loader.Load(catalog.Plugins[0]).Runners[0].Runner.Describe();
             var next = 1;
-            var load = Median(15, () => _ = loader.Load(catalog.Plugins[next++]).Runners[0].Runner.Describe());
+            var resolved = 0;
+            var load = Median(15, () => resolved += loader.Load(catalog.Plugins[next++]).Runners[0].Runner.Describe().Id.Length > 0 ? 1 : 0);
             var bareIndex = 20;
             var bare = Median(15, () =>
             {
@@ -64,8 +71,7 @@ internal static class PluginBenchmarks
                 var context = new AssemblyLoadContext("bench-bare", isCollectible: false);
                 _ = context.LoadFromAssemblyPath(Path.Combine(plugin.Directory, plugin.Manifest.Entry)).GetExportedTypes();
             });
-            Report(output, "load one plugin + resolve its runner (after the first)", load, 50, bare, "a bare AssemblyLoadContext load");
-            return discover <= 200 && load <= 50 ? 0 : 1;
+            report.Add(Row("load one plugin and resolve its runner, after the first (median of 15)", load, 50, bare, "a bare AssemblyLoadContext load", resolved == 15));
         }
         finally
         {
@@ -79,8 +85,8 @@ internal static class PluginBenchmarks
         }
     }
 
-    private static void Report(TextWriter output, string what, double ms, double target, double baseline, string baselineName)
-        => output.WriteLine($"plugins: {what}: {ms:0.00} ms (target < {target} ms, {(ms <= target ? "met" : "MISSED")}); {ms / Math.Max(baseline, 0.001):0.0}x {baselineName} ({baseline:0.00} ms)");
+    private static BenchmarkRow Row(string what, double ms, double target, double baseline, string baselineName, bool correct)
+        => new("#6", what, $"< {target} ms", $"{ms:0.00} ms", $"{baselineName}: {baseline:0.00} ms", ms / Math.Max(baseline, 0.001), ms < target, correct);
 
     private static double Median(int runs, Action action)
     {

@@ -14,7 +14,7 @@ internal sealed class WalkJournal : IAsyncDisposable
 {
     public const string FileName = "walk.journal.jsonl";
     private static readonly TimeSpan SyncInterval = TimeSpan.FromMilliseconds(4);
-    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault };
+    private static readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo<JournalRecord> Json = JournalJsonContext.Default.JournalRecord;
     private readonly string _path;
     private readonly Dictionary<string, JournalRecord> _live;
     private readonly Lock _liveLock = new();
@@ -23,6 +23,7 @@ internal sealed class WalkJournal : IAsyncDisposable
     private readonly int _minCompactionLines;
     private FileStream? _stream;
     private int _lines;
+    private bool _flushRequested;
 
     private WalkJournal(string path, Dictionary<string, JournalRecord> live, int lines, bool writable, int minCompactionLines)
     {
@@ -57,7 +58,7 @@ internal sealed class WalkJournal : IAsyncDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var live = Load(path, out var lines, out var torn);
         var journal = new WalkJournal(path, live, lines, writable: true, minCompactionLines);
-        if (torn || lines > live.Count)
+        if (torn)
         {
             journal.CompactNow();
         }
@@ -84,6 +85,17 @@ internal sealed class WalkJournal : IAsyncDisposable
         }
     }
 
+    /// <summary>Queues a record for the next group commit, without waiting for it (a later <see cref="FlushAsync"/> does).</summary>
+    public void Append(JournalRecord record)
+    {
+        lock (_liveLock)
+        {
+            Apply(_live, record);
+        }
+
+        _queue.Writer.TryWrite((record, null));
+    }
+
     /// <summary>Queues a record; the returned task completes when it is on disk.</summary>
     public Task AppendAsync(JournalRecord record)
     {
@@ -101,10 +113,11 @@ internal sealed class WalkJournal : IAsyncDisposable
         return flushed.Task;
     }
 
-    /// <summary>Waits until everything queued so far is on disk.</summary>
+    /// <summary>Waits until everything queued so far is on disk (without the group-commit wait: the caller is waiting).</summary>
     public Task FlushAsync()
     {
         var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _flushRequested, true);
         return _queue.Writer.TryWrite((null, flushed)) ? flushed.Task : Task.CompletedTask;
     }
 
@@ -162,6 +175,14 @@ internal sealed class WalkJournal : IAsyncDisposable
             stream.ReadExactly(bytes);
         }
 
+        if (TryLoadLatest(bytes, live, out lines))
+        {
+            return live;
+        }
+
+        // Something is torn or damaged: replay every line, skipping the bad ones, and report it so the caller heals the file.
+        live.Clear();
+        lines = 0;
         var span = bytes.AsSpan();
         while (span.Length > 0)
         {
@@ -200,6 +221,112 @@ internal sealed class WalkJournal : IAsyncDisposable
         return live;
     }
 
+    /// <summary>
+    /// The fast path for a healthy journal: only the last line of each instance decides its state, so every line is
+    /// scanned for its type and key alone and only those last lines are parsed in full (a journal holds a start and a
+    /// done line per instance, and older walks' lines until compaction). False at the first line that is not a
+    /// complete record, leaving the careful replay to the caller.
+    /// </summary>
+    private static bool TryLoadLatest(byte[] bytes, Dictionary<string, JournalRecord> live, out int lines)
+    {
+        lines = 0;
+        if (bytes.Length > 0 && bytes[^1] != (byte)'\n')
+        {
+            return false;
+        }
+
+        var latest = new Dictionary<string, (int Start, int Length, bool Invalidated)>(StringComparer.Ordinal);
+        var start = 0;
+        while (start < bytes.Length)
+        {
+            var length = bytes.AsSpan(start).IndexOf((byte)'\n');
+            if (length > 0)
+            {
+                lines++;
+                if (!TryScanTypeAndKey(bytes.AsSpan(start, length), out var type, out var key))
+                {
+                    return false;
+                }
+
+                latest[key] = (start, length, type == JournalRecord.Invalidated);
+            }
+
+            start += length + 1;
+        }
+
+        live.EnsureCapacity(latest.Count);
+        foreach (var (key, line) in latest)
+        {
+            if (line.Invalidated)
+            {
+                continue;
+            }
+
+            JournalRecord? record;
+            try
+            {
+                record = JsonSerializer.Deserialize(bytes.AsSpan(line.Start, line.Length), Json);
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+
+            if (record is null || record.Key != key)
+            {
+                return false;
+            }
+
+            live[key] = record;
+        }
+
+        return true;
+    }
+
+    /// <summary>Reads the type and key of a journal line, which are written first.</summary>
+    private static bool TryScanTypeAndKey(ReadOnlySpan<byte> line, out string? type, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? key)
+    {
+        type = null;
+        key = null;
+        try
+        {
+            var reader = new Utf8JsonReader(line);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName && (type is null || key is null))
+            {
+                var isType = reader.ValueTextEquals("t"u8);
+                var isKey = !isType && reader.ValueTextEquals("k"u8);
+                if (!reader.Read())
+                {
+                    return false;
+                }
+
+                if (isType && reader.TokenType == JsonTokenType.String)
+                {
+                    type = reader.GetString();
+                }
+                else if (isKey && reader.TokenType == JsonTokenType.String)
+                {
+                    key = reader.GetString();
+                }
+                else if (!reader.TrySkip())
+                {
+                    return false;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+
+        return type is not null && !string.IsNullOrEmpty(key);
+    }
+
     private async Task WriteLoopAsync()
     {
         var buffer = new MemoryStream();
@@ -210,11 +337,12 @@ internal sealed class WalkJournal : IAsyncDisposable
         {
             // Group commit: at most one fsync every few milliseconds; records arriving meanwhile share it.
             var sinceSync = System.Diagnostics.Stopwatch.GetElapsedTime(lastSync);
-            if (sinceSync < SyncInterval)
+            if (sinceSync < SyncInterval && !Volatile.Read(ref _flushRequested))
             {
                 await Task.Delay(SyncInterval - sinceSync).ConfigureAwait(false);
             }
 
+            Volatile.Write(ref _flushRequested, false);
             buffer.SetLength(0);
             waiting.Clear();
             var appended = 0;

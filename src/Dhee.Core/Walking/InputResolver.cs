@@ -100,7 +100,7 @@ internal static class InputResolver
     public static RunnerInputs Resolve(Instance instance, IReadOnlyDictionary<string, InputValue> bundleInputs, string projectDir,
         System.Collections.Concurrent.ConcurrentDictionary<Instance, InputValue?>? cache = null)
     {
-        InputValue? ValueOf(Instance upstream, string dir) => cache is null ? InputResolver.ValueOf(upstream, dir) : cache.GetOrAdd(upstream, u => InputResolver.ValueOf(u, dir));
+        InputValue? ValueOf(Instance upstream, string dir) => cache is null ? InputResolver.ValueOf(upstream, dir) : cache.GetOrAdd(upstream, static (u, d) => InputResolver.ValueOf(u, d), dir);
 
         var node = instance.Node.Node;
         var values = new Dictionary<string, InputValue>(StringComparer.Ordinal);
@@ -168,7 +168,7 @@ internal static class InputResolver
             return File.Exists(fullPath) ? new FileInputValue(fullPath, itemId) : throw new FileNotFoundException(null, fullPath);
         }
 
-        var text = File.ReadAllText(fullPath);
+        var text = ReadText(fullPath);
         if (ext.Equals(".json", StringComparison.OrdinalIgnoreCase) || format == OutputFormat.Json)
         {
             try
@@ -182,6 +182,22 @@ internal static class InputResolver
         }
 
         return new TextInputValue(text, itemId, fullPath);
+    }
+
+    /// <summary>
+    /// Reads a text output. Most are small, and a walk reads one per upstream instance: reading the exact bytes avoids
+    /// the reader buffers <see cref="File.ReadAllText(string)"/> allocates. UTF-16/32 byte-order marks still go through it.
+    /// </summary>
+    private static string ReadText(string fullPath)
+    {
+        var bytes = File.ReadAllBytes(fullPath);
+        if (bytes.Length >= 2 && (bytes[0] is 0xFE or 0xFF || (bytes[0] == 0 && bytes[1] == 0)))
+        {
+            return File.ReadAllText(fullPath);
+        }
+
+        var utf8Bom = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
+        return System.Text.Encoding.UTF8.GetString(bytes, utf8Bom, bytes.Length - utf8Bom);
     }
 
     /// <summary>Reads a JSON file (for collection items).</summary>

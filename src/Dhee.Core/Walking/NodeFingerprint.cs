@@ -12,90 +12,100 @@ namespace Dhee.Walking;
 /// </summary>
 internal static class NodeFingerprint
 {
+    // One buffer and writer per thread, reset per node: a walk fingerprints every node of the bundle before it starts.
+    [ThreadStatic]
+    private static System.Buffers.ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic]
+    private static System.Text.Json.Utf8JsonWriter? t_writer;
+
     public static string Compute(BundleNode node, string? bundleDir, string? toolVersion)
     {
-        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        SortedDictionary<string, string>? files = null;
         if (bundleDir is not null)
         {
-            CollectFiles(node.Runner.Config, "config", bundleDir, files);
+            CollectFiles(node.Runner.Config, "config", bundleDir, ref files);
         }
 
         // Keys are written in ordinal order by hand: the same canonical form as CanonicalJson, without building a tree.
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
-        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
+        var buffer = t_buffer ??= new System.Buffers.ArrayBufferWriter<byte>(512);
+        buffer.ResetWrittenCount();
+        var w = t_writer ??= new System.Text.Json.Utf8JsonWriter(buffer);
+        w.Reset(buffer);
+        w.WriteStartObject();
+        w.WriteBoolean("allowEmptyItems", node.AllowEmptyItems);
+        w.WritePropertyName("config");
+        CanonicalJson.Write(w, node.Runner.Config);
+        w.WriteStartObject("files");
+        if (files is not null)
         {
-            w.WriteStartObject();
-            w.WriteBoolean("allowEmptyItems", node.AllowEmptyItems);
-            w.WritePropertyName("config");
-            CanonicalJson.Write(w, node.Runner.Config);
-            w.WriteStartObject("files");
             foreach (var (key, hash) in files)
             {
                 w.WriteString(key, hash);
             }
+        }
 
-            w.WriteEndObject();
-            w.WriteString("format", node.Outputs.Format.ToString());
-            w.WriteStartArray("inputs");
-            foreach (var input in node.Inputs)
+        w.WriteEndObject();
+        w.WriteString("format", node.Outputs.Format.ToString());
+        w.WriteStartArray("inputs");
+        foreach (var input in node.Inputs)
+        {
+            w.WriteStartObject();
+            if (input.Aggregate is { } a)
             {
-                w.WriteStartObject();
-                if (input.Aggregate is { } a)
+                w.WriteStartObject("aggregate");
+                if (a.Limit is { } limit)
                 {
-                    w.WriteStartObject("aggregate");
-                    if (a.Limit is { } limit)
-                    {
-                        w.WriteNumber("limit", limit);
-                    }
-
-                    w.WriteString("separator", a.Separator);
-                    w.WriteString("strategy", a.Strategy.ToString());
-                    w.WriteEndObject();
+                    w.WriteNumber("limit", limit);
                 }
 
-                w.WriteString("from", input.From);
-                w.WriteNumber("n", input.N);
-                w.WriteString("scope", input.Scope.ToString());
-                w.WriteString("usage", input.Usage.ToString());
+                w.WriteString("separator", a.Separator);
+                w.WriteString("strategy", a.Strategy.ToString());
                 w.WriteEndObject();
             }
 
-            w.WriteEndArray();
-            w.WriteString("itemKey", node.ItemKey);
-            w.WriteString("itemSource", node.ItemSource);
-            w.WriteString("kind", node.Kind.ToString());
-            w.WriteString("pattern", node.Outputs.Pattern);
-            w.WriteString("tool", node.Runner.Tool);
-            w.WriteString("toolVersion", toolVersion);
-            w.WriteString("v", "nodedef-1");
+            w.WriteString("from", input.From);
+            w.WriteNumber("n", input.N);
+            w.WriteString("scope", input.Scope.ToString());
+            w.WriteString("usage", input.Usage.ToString());
             w.WriteEndObject();
         }
+
+        w.WriteEndArray();
+        w.WriteString("itemKey", node.ItemKey);
+        w.WriteString("itemSource", node.ItemSource);
+        w.WriteString("kind", node.Kind.ToString());
+        w.WriteString("pattern", node.Outputs.Pattern);
+        w.WriteString("tool", node.Runner.Tool);
+        w.WriteString("toolVersion", toolVersion);
+        w.WriteString("v", "nodedef-1");
+        w.WriteEndObject();
+        w.Flush();
 
         return Convert.ToHexStringLower(SHA256.HashData(buffer.WrittenSpan));
     }
 
-    private static void CollectFiles(JsonNode? node, string path, string bundleDir, SortedDictionary<string, string> files)
+    private static void CollectFiles(JsonNode? node, string path, string bundleDir, ref SortedDictionary<string, string>? files)
     {
         switch (node)
         {
             case JsonObject obj:
                 foreach (var (key, value) in obj)
                 {
-                    CollectFiles(value, $"{path}.{key}", bundleDir, files);
+                    CollectFiles(value, $"{path}.{key}", bundleDir, ref files);
                 }
 
                 break;
             case JsonArray array:
                 for (var i = 0; i < array.Count; i++)
                 {
-                    CollectFiles(array[i], $"{path}[{i}]", bundleDir, files);
+                    CollectFiles(array[i], $"{path}[{i}]", bundleDir, ref files);
                 }
 
                 break;
             case JsonValue value when value.TryGetValue<string>(out var text) && LooksLikePath(text):
                 if (SafePath.TryResolve(bundleDir, text, out var full, out _) && File.Exists(full))
                 {
-                    files[path] = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(full)));
+                    (files ??= new SortedDictionary<string, string>(StringComparer.Ordinal))[path] = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(full)));
                 }
 
                 break;

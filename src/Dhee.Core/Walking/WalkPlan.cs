@@ -160,11 +160,11 @@ internal static class WalkPlanner
             color[id] = 1;
             stack.Add(id);
             var node = byId[id];
-            foreach (var (upstream, path) in UpstreamOf(node, byId, inputIds, problems))
+            foreach (var (upstream, input) in UpstreamOf(node, byId, inputIds, problems))
             {
                 if (upstream == id)
                 {
-                    problems.Add(Problem(path, "walk.cycle", $"node '{id}' takes its own output as input", "only scope 'previousN' may read the node's own earlier items"));
+                    problems.Add(Problem(PathOf(node, input), "walk.cycle", $"node '{id}' takes its own output as input", "only scope 'previousN' may read the node's own earlier items"));
                     continue;
                 }
 
@@ -175,7 +175,7 @@ internal static class WalkPlanner
                         break;
                     case 1:
                         var from = stack.IndexOf(upstream);
-                        problems.Add(Problem(path, "walk.cycle", $"the nodes form a cycle: {string.Join(" → ", stack.Skip(from).Append(upstream))}", "remove one of these inputs so the graph is acyclic"));
+                        problems.Add(Problem(PathOf(node, input), "walk.cycle", $"the nodes form a cycle: {string.Join(" → ", stack.Skip(from).Append(upstream))}", "remove one of these inputs so the graph is acyclic"));
                         break;
                 }
             }
@@ -186,10 +186,20 @@ internal static class WalkPlanner
         }
 
         var planned = new Dictionary<string, PlannedNode>(StringComparer.Ordinal);
+
+        // Per tool, not per node: a large DAG has thousands of nodes over a handful of tools, and describing a runner
+        // (schemas, manifests) is not free.
+        var tools = new Dictionary<string, (IRunner? Runner, RunnerDescription? Description, string? Version)>(StringComparer.Ordinal);
         foreach (var node in order)
         {
             var nodePath = $"$.nodes[{indexOf[node]}]";
-            var runner = lookup(node.Runner.Tool);
+            if (!tools.TryGetValue(node.Runner.Tool, out var tool))
+            {
+                var found = lookup(node.Runner.Tool);
+                tools[node.Runner.Tool] = tool = (found, found?.Describe(), found is null ? null : toolVersion(node.Runner.Tool));
+            }
+
+            var runner = tool.Runner;
             if (runner is null)
             {
                 problems.Add(Problem($"{nodePath}.runner.tool", "walk.runner-missing", $"node '{node.Id}' uses tool '{node.Runner.Tool}', which is not registered",
@@ -209,9 +219,12 @@ internal static class WalkPlanner
                 problems.Add(Problem($"{nodePath}.outputs.pattern", "walk.pattern-unsafe", $"node '{node.Id}' output pattern is not a safe project path: {unsafePattern}", "use a relative path inside the project"));
             }
 
-            foreach (var input in node.Inputs.Where(i => i.Scope == InputScope.PreviousN && i.N < 1))
+            foreach (var input in node.Inputs)
             {
-                problems.Add(Problem($"{nodePath}.inputs", "walk.previousn", $"node '{node.Id}' input from '{input.From}' has previousN n = {input.N}", "use n ≥ 1"));
+                if (input.Scope == InputScope.PreviousN && input.N < 1)
+                {
+                    problems.Add(Problem($"{nodePath}.inputs", "walk.previousn", $"node '{node.Id}' input from '{input.From}' has previousN n = {input.N}", "use n ≥ 1"));
+                }
             }
 
             planned[node.Id] = new PlannedNode
@@ -219,8 +232,8 @@ internal static class WalkPlanner
                 Node = node,
                 Order = planned.Count,
                 Runner = runner,
-                Description = runner.Describe(),
-                Fingerprint = NodeFingerprint.Compute(node, bundle.BundleDir, toolVersion(node.Runner.Tool)),
+                Description = tool.Description!,
+                Fingerprint = NodeFingerprint.Compute(node, bundle.BundleDir, tool.Version),
             };
         }
 
@@ -251,12 +264,15 @@ internal static class WalkPlanner
         return [.. planned.Values.OrderBy(p => p.Order)];
     }
 
-    private static IEnumerable<(string Id, string Path)> UpstreamOf(BundleNode node, Dictionary<string, BundleNode> byId, HashSet<string> inputIds, List<ValidationProblem>? problems)
+    /// <summary>Where an upstream reference stands, for problems: input <paramref name="input"/>, or -1 for the item source.</summary>
+    private static string PathOf(BundleNode node, int input) => input < 0 ? $"node '{node.Id}' itemSource" : $"node '{node.Id}' inputs[{input}].from";
+
+    /// <summary>Yields each upstream id with the index of the input naming it (-1: the item source).</summary>
+    private static IEnumerable<(string Id, int Input)> UpstreamOf(BundleNode node, Dictionary<string, BundleNode> byId, HashSet<string> inputIds, List<ValidationProblem>? problems)
     {
         for (var i = 0; i < node.Inputs.Count; i++)
         {
             var input = node.Inputs[i];
-            var path = $"node '{node.Id}' inputs[{i}].from";
             if (input.From == node.Id && input.Scope == InputScope.PreviousN)
             {
                 continue; // its own earlier items: ordered within the node
@@ -264,11 +280,11 @@ internal static class WalkPlanner
 
             if (byId.ContainsKey(input.From))
             {
-                yield return (input.From, path);
+                yield return (input.From, i);
             }
             else if (!inputIds.Contains(input.From))
             {
-                problems?.Add(Problem(path, "walk.unknown-input", $"node '{node.Id}' reads from '{input.From}', which is neither a node nor a bundle input", "fix the id or declare the bundle input"));
+                problems?.Add(Problem(PathOf(node, i), "walk.unknown-input", $"node '{node.Id}' reads from '{input.From}', which is neither a node nor a bundle input", "fix the id or declare the bundle input"));
             }
         }
 
@@ -282,7 +298,7 @@ internal static class WalkPlanner
             {
                 if (node.ItemSource != node.Id)
                 {
-                    yield return (node.ItemSource, $"node '{node.Id}' itemSource");
+                    yield return (node.ItemSource, -1);
                 }
             }
             else if (!inputIds.Contains(node.ItemSource))

@@ -50,6 +50,10 @@ internal sealed class WalkSession
     private readonly Queue<PlannedNode> _materialize = new();
     private readonly Dictionary<string, int> _toolRunning = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _resourceRunning = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _toolPlanned = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _resourcePlanned = new(StringComparer.Ordinal);
+    private readonly List<Instance> _starting = [];
+    private readonly List<Instance> _halted = [];
     private readonly List<WalkFailure> _failures = [];
     private readonly List<CollectionReport> _collections = [];
     private readonly ResiliencePipeline<RunnerResult> _pipeline;
@@ -564,11 +568,16 @@ internal sealed class WalkSession
             return;
         }
 
-        List<Instance>? start = null;
-        List<Instance>? halted = null;
+        // Scratch collections are fields: Dispatch runs after every completion batch.
+        var start = _starting;
+        var halted = _halted;
+        var toolPlanned = _toolPlanned;
+        var resourcePlanned = _resourcePlanned;
+        start.Clear();
+        halted.Clear();
+        toolPlanned.Clear();
+        resourcePlanned.Clear();
         var slots = _options.MaxParallelism - _running;
-        var toolPlanned = new Dictionary<string, int>(StringComparer.Ordinal);
-        var resourcePlanned = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var instance in _ready)
         {
             if (slots == 0)
@@ -579,7 +588,7 @@ internal sealed class WalkSession
             var node = instance.Node;
             if (_options.BudgetCapUsd is { } cap && node.IsPaid && _spent >= cap)
             {
-                (halted ??= []).Add(instance);
+                halted.Add(instance);
                 continue;
             }
 
@@ -602,11 +611,11 @@ internal sealed class WalkSession
             }
 
             toolPlanned[tool] = toolPlanned.GetValueOrDefault(tool) + 1;
-            (start ??= []).Add(instance);
+            start.Add(instance);
             slots--;
         }
 
-        foreach (var instance in halted ?? [])
+        foreach (var instance in halted)
         {
             _ready.Remove(instance);
             instance.State = InstanceState.Pending;
@@ -619,7 +628,7 @@ internal sealed class WalkSession
             }
         }
 
-        foreach (var instance in start ?? [])
+        foreach (var instance in start)
         {
             _ready.Remove(instance);
             instance.State = InstanceState.Running;
@@ -717,15 +726,7 @@ internal sealed class WalkSession
 
         var inputs = InputResolver.Resolve(instance, _bundleInputs, _projectDir, _valueCache);
         OutputVersions.Preserve(outputFull);
-        _ = _journal.AppendAsync(new JournalRecord
-        {
-            Type = JournalRecord.Start,
-            Key = instance.Key,
-            Node = node.Id,
-            Item = instance.ItemId,
-            Tool = node.Tool,
-            StartedAt = instance.StartedAt,
-        });
+        _journal.Append(RecordOf(instance, JournalRecord.Start));
 
         var context = new RunnerContext
         {
@@ -738,7 +739,7 @@ internal sealed class WalkSession
             OutputPath = instance.OutputPattern,
             CancellationToken = token,
             Logger = _options.LoggerFactory?.CreateLogger($"Dhee.Runner.{node.Tool}") ?? NullLogger.Instance,
-            Services = _options.Services ?? EmptyServices.Instance,
+            Services = _options.Services ?? EmptyServiceProvider.Instance,
             TimeProvider = _time,
             Cache = _cache,
             Progress = new ProgressSink(this, instance),
@@ -889,26 +890,14 @@ internal sealed class WalkSession
             instance.Error = outcome.Error;
             _done++;
             _failures.Add(new WalkFailure(node.Id, instance.ItemId, node.Tool, outcome.Error!, outcome.Code));
-            _ = _journal.AppendAsync(new JournalRecord
-            {
-                Type = JournalRecord.Fail,
-                Key = instance.Key,
-                Node = node.Id,
-                Item = instance.ItemId,
-                Tool = node.Tool,
-                Error = outcome.Error,
-                StartedAt = instance.StartedAt,
-                At = instance.EndedAt,
-            });
+            var failure = RecordOf(instance, JournalRecord.Fail);
+            failure.Error = outcome.Error;
+            failure.At = instance.EndedAt;
+            _journal.Append(failure);
             Publish(WalkEventKind.NodeFailed, node.Id, instance.ItemId, node.Tool, message: outcome.Error);
             _logger.LogWarning("✗ {Node} ({Tool}): {Error}", instance.Label, node.Tool, outcome.Error);
             _settled.Enqueue(instance);
-            if (_options.FailFast && !_failFastTriggered)
-            {
-                _failFastTriggered = true;
-                _stop.Cancel();
-            }
-
+            TriggerFailFast();
             return;
         }
 
@@ -925,25 +914,37 @@ internal sealed class WalkSession
         }
 
         _done++;
-        _ = _journal.AppendAsync(new JournalRecord
-        {
-            Type = JournalRecord.Done,
-            Key = instance.Key,
-            Node = node.Id,
-            Item = instance.ItemId,
-            Tool = node.Tool,
-            Stamp = instance.Stamp,
-            Fingerprint = node.Fingerprint,
-            Output = instance.Output,
-            Dependencies = instance.Deps.ToDictionary(d => d.Key, d => d.Stamp!, StringComparer.Ordinal),
-            InputsHash = instance.InputsHash,
-            Cached = instance.Cached,
-            CostUsd = instance.CostUsd,
-            StartedAt = instance.StartedAt,
-            At = instance.EndedAt,
-        });
+        var done = RecordOf(instance, JournalRecord.Done);
+        done.Stamp = instance.Stamp;
+        done.Fingerprint = node.Fingerprint;
+        done.Output = instance.Output;
+        done.Dependencies = instance.Deps.ToDictionary(d => d.Key, d => d.Stamp!, StringComparer.Ordinal);
+        done.InputsHash = instance.InputsHash;
+        done.Cached = instance.Cached;
+        done.CostUsd = instance.CostUsd;
+        done.At = instance.EndedAt;
+        _journal.Append(done);
         Publish(instance.Cached ? WalkEventKind.NodeCached : WalkEventKind.NodeCompleted, node.Id, instance.ItemId, node.Tool, outputPath: instance.Output, cost: instance.CostUsd);
         _settled.Enqueue(instance);
+    }
+
+    private static JournalRecord RecordOf(Instance instance, string type) => new()
+    {
+        Type = type,
+        Key = instance.Key,
+        Node = instance.Node.Id,
+        Item = instance.ItemId,
+        Tool = instance.Node.Tool,
+        StartedAt = instance.StartedAt,
+    };
+
+    private void TriggerFailFast()
+    {
+        if (_options.FailFast && !_failFastTriggered)
+        {
+            _failFastTriggered = true;
+            _stop.Cancel();
+        }
     }
 
     private void Block(Instance instance, string reason)
@@ -996,11 +997,7 @@ internal sealed class WalkSession
         _failures.Add(new WalkFailure(node.Id, null, node.Tool, error, "walk.items"));
         WalkTelemetry.NodeFailed(node.Tool, "walk.items");
         Publish(WalkEventKind.NodeFailed, node.Id, tool: node.Tool, message: error);
-        if (_options.FailFast && !_failFastTriggered)
-        {
-            _failFastTriggered = true;
-            _stop.Cancel();
-        }
+        TriggerFailFast();
 
         foreach (var downstream in node.Downstream)
         {
@@ -1010,8 +1007,31 @@ internal sealed class WalkSession
 
     private WalkResult BuildResult(bool cancelled, TimeSpan duration)
     {
-        var traces = new List<InstanceTrace>();
+        var traces = new List<InstanceTrace>(_total + _nodes.Count);
         int completed = 0, cached = 0, skipped = 0, failed = 0, blocked = 0, notStarted = 0;
+        void Count(InstanceStatus status, bool isCached)
+        {
+            switch (status)
+            {
+                case InstanceStatus.Completed:
+                    completed++;
+                    cached += isCached ? 1 : 0;
+                    break;
+                case InstanceStatus.Skipped:
+                    skipped++;
+                    break;
+                case InstanceStatus.Failed:
+                    failed++;
+                    break;
+                case InstanceStatus.Blocked:
+                    blocked++;
+                    break;
+                default:
+                    notStarted++;
+                    break;
+            }
+        }
+
         foreach (var node in _nodes)
         {
             if (node.Phase != NodePhase.Materialized)
@@ -1022,19 +1042,7 @@ internal sealed class WalkSession
                     NodePhase.Blocked => InstanceStatus.Blocked,
                     _ => InstanceStatus.NotStarted,
                 };
-                switch (status)
-                {
-                    case InstanceStatus.Failed:
-                        failed++;
-                        break;
-                    case InstanceStatus.Blocked:
-                        blocked++;
-                        break;
-                    default:
-                        notStarted++;
-                        break;
-                }
-
+                Count(status, isCached: false);
                 traces.Add(new InstanceTrace { NodeId = node.Id, Tool = node.Tool, Status = status, Error = node.Error });
                 continue;
             }
@@ -1050,26 +1058,7 @@ internal sealed class WalkSession
                     InstanceState.Cancelled => InstanceStatus.Cancelled,
                     _ => InstanceStatus.NotStarted,
                 };
-                switch (status)
-                {
-                    case InstanceStatus.Completed:
-                        completed++;
-                        cached += instance.Cached ? 1 : 0;
-                        break;
-                    case InstanceStatus.Skipped:
-                        skipped++;
-                        break;
-                    case InstanceStatus.Failed:
-                        failed++;
-                        break;
-                    case InstanceStatus.Blocked:
-                        blocked++;
-                        break;
-                    default:
-                        notStarted++;
-                        break;
-                }
-
+                Count(status, instance.Cached);
                 traces.Add(new InstanceTrace
                 {
                     NodeId = node.Id,
@@ -1252,13 +1241,6 @@ internal sealed class WalkSession
     {
         public void Report(RunnerProgress value)
             => session.Publish(WalkEventKind.NodeProgress, instance.Node.Id, instance.ItemId, instance.Node.Tool, message: value.Message, progress: value.Fraction);
-    }
-
-    private sealed class EmptyServices : IServiceProvider
-    {
-        public static readonly EmptyServices Instance = new();
-
-        public object? GetService(Type serviceType) => null;
     }
 
     private sealed class ReadyOrder : IComparer<Instance>

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Dhee.Definitions;
@@ -93,26 +94,71 @@ internal static class RunEndpoints
 
     public static async Task EventsAsync(HttpContext context, string id, RunCoordinator coordinator, DheeServerOptions options, IHostApplicationLifetime lifetime)
     {
-        var run = await FindVisibleAsync(context, coordinator, id).ConfigureAwait(false);
-        if (run is null)
+        if (await FindStreamAsync(context, coordinator, id).ConfigureAwait(false) is not var (run, after))
         {
-            await ApiProblem.NotFound(id).ToResult().ExecuteAsync(context).ConfigureAwait(false);
-            return;
-        }
-
-        long after = 0;
-        var lastEventId = context.Request.Headers["Last-Event-ID"].ToString();
-        var query = context.Request.Query["afterSequence"].ToString();
-        var resumeFrom = lastEventId.Length > 0 ? lastEventId : query;
-        if (resumeFrom.Length > 0 && (!long.TryParse(resumeFrom, NumberStyles.None, CultureInfo.InvariantCulture, out after) || after < 0))
-        {
-            await ApiProblem.ContractViolation($"'{resumeFrom}' is not a sequence number; Last-Event-ID and afterSequence take a non-negative integer.").ToResult().ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         context.RequestAborted = stopping.Token;
         await EventStream.WriteAsync(context, coordinator, run, after, options.HeartbeatInterval).ConfigureAwait(false);
+    }
+
+    /// <summary>The WebSocket variant of <see cref="EventsAsync"/>: the same events, one text message each, resumable with <c>afterSequence</c>.</summary>
+    public static async Task EventsSocketAsync(HttpContext context, string id, RunCoordinator coordinator, DheeServerOptions options, IHostApplicationLifetime lifetime)
+    {
+        if (await FindStreamAsync(context, coordinator, id).ConfigureAwait(false) is not var (run, after))
+        {
+            return;
+        }
+
+        var socket = await WebSocketUpgrade.AcceptAsync(context, options.HeartbeatInterval).ConfigureAwait(false);
+        if (socket is null)
+        {
+            await ApiProblem.ContractViolation($"'{context.Request.Path}' takes a WebSocket upgrade (GET with Upgrade: websocket and Sec-WebSocket-Key, version 13); for Server-Sent Events use /runs/{id}/events.").ToResult().ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        using (socket)
+        {
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+            await EventStream.WriteSocketAsync(socket, coordinator, run, after, options.HeartbeatInterval, stopping.Token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The run to stream and the sequence to resume after; null when a problem (not found, bad resume point) was answered.</summary>
+    private static async Task<(RunRecord Run, long After)?> FindStreamAsync(HttpContext context, RunCoordinator coordinator, string id)
+    {
+        var run = await FindVisibleAsync(context, coordinator, id).ConfigureAwait(false);
+        if (run is null)
+        {
+            await ApiProblem.NotFound(id).ToResult().ExecuteAsync(context).ConfigureAwait(false);
+            return null;
+        }
+
+        if (!TryGetResumePoint(context, out var after, out var problem))
+        {
+            await problem.ToResult().ExecuteAsync(context).ConfigureAwait(false);
+            return null;
+        }
+
+        return (run, after);
+    }
+
+    private static bool TryGetResumePoint(HttpContext context, out long after, [NotNullWhen(false)] out ApiProblem? problem)
+    {
+        after = 0;
+        problem = null;
+        var lastEventId = context.Request.Headers["Last-Event-ID"].ToString();
+        var query = context.Request.Query["afterSequence"].ToString();
+        var resumeFrom = lastEventId.Length > 0 ? lastEventId : query;
+        if (resumeFrom.Length > 0 && (!long.TryParse(resumeFrom, NumberStyles.None, CultureInfo.InvariantCulture, out after) || after < 0))
+        {
+            problem = ApiProblem.ContractViolation($"'{resumeFrom}' is not a sequence number; Last-Event-ID and afterSequence take a non-negative integer.");
+            return false;
+        }
+
+        return true;
     }
 
     public static async Task<IResult> ResultAsync(HttpContext context, string id, RunCoordinator coordinator)

@@ -72,7 +72,7 @@ internal sealed class RunEventWriter : IRunEventSink
                 logger.LogError(ex, "Could not store {Count} events of run {PreparationId}; live subscribers still receive them.", batch.Count, preparationId);
             }
 
-            feed.Publish(batch.ToArray());
+            feed.Publish(batch);
         }
     }
 }

@@ -1,35 +1,50 @@
+using System.Buffers;
+using System.Threading.Channels;
+
 namespace Dhee.Server.Runs;
 
 /// <summary>
-/// The live side of one run's event stream in this process: the recent events in memory (so many subscribers do not
-/// all query the store) and a signal that fires whenever events are published or the run starts or stops.
+/// The live side of one run's event stream in this process: the recent events in memory, rendered once for every
+/// subscriber (so many subscribers neither query the store nor serialize), and a wake-up per subscriber that fires
+/// whenever events are published or the run starts or stops.
 /// </summary>
 internal sealed class RunFeed
 {
     private const int Capacity = 4096;
     private readonly Lock gate = new();
     private readonly List<SseFrame> recent = [];
-    private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Copy-on-write, so a publish walks the subscribers without a lock; each has its own one-slot wake-up channel
+    // (a pending wake-up absorbs later ones), so a publish never allocates or contends per subscriber.
+    private ChannelWriter<bool>[] subscribers = [];
 
     /// <summary>Gets a value indicating whether an execution of the run is live in this process.</summary>
     public bool Active { get; private set; }
 
-    /// <summary>Gets a task that completes at the next publish or state change. Take it BEFORE reading events.</summary>
-    public Task Changed
+    /// <summary>
+    /// Registers a subscriber: the returned reader yields a wake-up after every publish or state change. Subscribe
+    /// BEFORE reading events, so nothing published in between is missed; dispose of the subscription when done.
+    /// </summary>
+    public Subscription Subscribe()
     {
-        get
+        var wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        lock (gate)
         {
-            lock (gate)
-            {
-                return changed.Task;
-            }
+            subscribers = [.. subscribers, wake.Writer];
         }
+
+        return new Subscription(this, wake);
     }
 
     public void Publish(IReadOnlyList<RunEvent> events)
     {
         // Render outside the lock, once for all subscribers.
-        var frames = events.Select(SseFrame.Render).ToArray();
+        var frames = new SseFrame[events.Count];
+        for (var i = 0; i < frames.Length; i++)
+        {
+            frames[i] = SseFrame.Render(events[i]);
+        }
+
         lock (gate)
         {
             if (Active)
@@ -40,9 +55,9 @@ internal sealed class RunFeed
                     recent.RemoveRange(0, recent.Count - Capacity);
                 }
             }
-
-            SignalLocked();
         }
+
+        Wake();
     }
 
     public void SetActive(bool active)
@@ -51,35 +66,60 @@ internal sealed class RunFeed
         {
             Active = active;
             recent.Clear();
-            SignalLocked();
         }
+
+        Wake();
     }
 
-    /// <summary>Reads event frames after a sequence number from memory; false when memory does not reach back that far.</summary>
-    public bool TryReadAfter(long afterSequence, int maxCount, out IReadOnlyList<SseFrame> events)
+    /// <summary>
+    /// Copies the frames after a sequence number from memory into <paramref name="output"/>; false when memory does not
+    /// reach back that far. <paramref name="last"/> becomes the sequence of the last frame copied.
+    /// </summary>
+    public bool TryCopyAfter(ref long last, int maxCount, IBufferWriter<byte> output, out int copied)
     {
+        copied = 0;
         lock (gate)
         {
-            events = [];
-            if (recent.Count == 0 || recent[0].Seq > afterSequence + 1)
+            if (recent.Count == 0 || recent[0].Seq > last + 1)
             {
                 return false;
             }
 
-            var start = (int)Math.Max(0, afterSequence + 1 - recent[0].Seq);
-            if (start < recent.Count)
+            var start = (int)Math.Max(0, last + 1 - recent[0].Seq);
+            var end = Math.Min(recent.Count, start + maxCount);
+            for (var i = start; i < end; i++)
             {
-                events = recent.GetRange(start, Math.Min(maxCount, recent.Count - start));
+                output.Write(recent[i].Bytes);
+                last = recent[i].Seq;
+                copied++;
             }
 
             return true;
         }
     }
 
-    private void SignalLocked()
+    private void Wake()
     {
-        var previous = changed;
-        changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        previous.TrySetResult();
+        foreach (var subscriber in Volatile.Read(ref subscribers))
+        {
+            subscriber.TryWrite(true);
+        }
+    }
+
+    private void Unsubscribe(ChannelWriter<bool> writer)
+    {
+        lock (gate)
+        {
+            subscribers = Array.FindAll(subscribers, s => s != writer);
+        }
+    }
+
+    /// <summary>One subscriber's registration: its wake-ups, until disposed.</summary>
+    internal sealed class Subscription(RunFeed feed, Channel<bool> wake) : IDisposable
+    {
+        /// <summary>Gets the wake-ups (also usable by the subscriber's own heartbeat timer).</summary>
+        public Channel<bool> Wake { get; } = wake;
+
+        public void Dispose() => feed.Unsubscribe(Wake.Writer);
     }
 }

@@ -191,6 +191,40 @@ public sealed class WalkerStateTests : IDisposable
     }
 
     [Fact]
+    public void ReadState_LatestLinePerInstance_WinsAndInvalidationRemoves()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(WalkJournal.PathFor(_project.Path))!);
+        File.WriteAllText(WalkJournal.PathFor(_project.Path), string.Concat(
+            WalkJournal.Serialize(new JournalRecord { Type = JournalRecord.Start, Key = "a" }),
+            WalkJournal.Serialize(new JournalRecord { Type = JournalRecord.Done, Key = "a", Stamp = "1" }),
+            WalkJournal.Serialize(new JournalRecord { Type = JournalRecord.Done, Key = "b", Stamp = "2" }),
+            WalkJournal.Serialize(new JournalRecord { Type = JournalRecord.Invalidated, Key = "b" }),
+            WalkJournal.Serialize(new JournalRecord { Type = JournalRecord.Start, Key = "c" }),
+            WalkJournal.Serialize(new JournalRecord { Type = JournalRecord.Done, Key = "a", Stamp = "3" })));
+
+        var state = WalkJournal.ReadState(_project.Path);
+
+        Assert.Equal(["a", "c"], state.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("3", state["a"].Stamp);
+        Assert.Equal(JournalRecord.Start, state["c"].Type);
+    }
+
+    [Fact]
+    public void ReadState_DamagedLatestLine_KeepsThatInstancesEarlierRecord()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(WalkJournal.PathFor(_project.Path))!);
+        File.WriteAllText(WalkJournal.PathFor(_project.Path), string.Concat(
+            WalkJournal.Serialize(new JournalRecord { Type = JournalRecord.Done, Key = "a", Stamp = "1" }),
+            "{\"t\":\"done\",\"k\":\"a\",\"s\":\"2\",,}\n",
+            WalkJournal.Serialize(new JournalRecord { Type = JournalRecord.Done, Key = "b", Stamp = "3" })));
+
+        var state = WalkJournal.ReadState(_project.Path);
+
+        Assert.Equal("1", state["a"].Stamp);
+        Assert.Equal("3", state["b"].Stamp);
+    }
+
+    [Fact]
     public async Task ReadState_AfterFailure_ReportsFailedWithError()
     {
         var broken = new FuncRunner("test.text", _ => ValueTask.FromResult(Dhee.Runners.RunnerResult.Failure("nope")));
