@@ -301,18 +301,19 @@ public sealed class ComfyPoolTests : IDisposable
         await using var stuck = await LoopbackRunPodServer.StartAsync(new LoopbackRunPodServerOptions { EndpointId = "stuck" });
         stuck.Faults.HangInProgress = true;
         using var http = new HttpClient();
-        IComfyClient Member(LoopbackRunPodServer server) => new RunPodComfyClient(new RunPodClient(http, new RunPodClientOptions
+        // Only the stuck member has a short client deadline, so a slow machine cannot time out the good one too.
+        IComfyClient Member(LoopbackRunPodServer server, TimeSpan timeout) => new RunPodComfyClient(new RunPodClient(http, new RunPodClientOptions
         {
             EndpointId = server.EndpointId,
             ApiBase = server.ApiBase,
             ApiKey = server.ApiKey,
             PollInitialDelay = TimeSpan.FromMilliseconds(10),
             PollMaxDelay = TimeSpan.FromMilliseconds(50),
-            Timeout = TimeSpan.FromSeconds(1),
+            Timeout = timeout,
         }));
 
         // Equal queues are served in turn and the first turn goes to the second instance: the stuck one.
-        await using var pool = new ComfyPool("cloud", [Member(fast), Member(stuck)], new ComfyPoolOptions { OverallTimeout = TimeSpan.FromSeconds(30) });
+        await using var pool = new ComfyPool("cloud", [Member(fast, TimeSpan.FromSeconds(30)), Member(stuck, TimeSpan.FromSeconds(1))], new ComfyPoolOptions { OverallTimeout = TimeSpan.FromSeconds(30) });
         await using var lease = pool.Lease();
         var submission = await lease.SubmitAsync(InvertWorkflow());
         var result = await lease.WaitAsync(submission.PromptId);
