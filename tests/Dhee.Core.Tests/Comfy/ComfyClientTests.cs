@@ -229,7 +229,7 @@ public sealed class ComfyClientTests
     public async Task SubmitAsync_PostAcceptedButAnswerLost_AdoptsAcceptedPromptAndRunsItOnce(bool serverHonoursClientId, LoopbackFailureKind kind, bool queuePaused)
     {
         await using var server = await LoopbackComfyServer.StartAsync(new LoopbackComfyServerOptions { AcceptClientPromptId = serverHonoursClientId });
-        await using var client = NewClient(server, o => o.RequestTimeout = TimeSpan.FromSeconds(1));
+        await using var client = NewClient(server, o => o.RequestTimeout = TimeSpan.FromSeconds(3));
         server.Faults.PauseQueue = queuePaused;
         server.Faults.FailNext("POST", "/prompt", kind);
 

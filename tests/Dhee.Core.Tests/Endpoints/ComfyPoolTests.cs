@@ -262,7 +262,7 @@ public sealed class ComfyPoolTests : IDisposable
         await using var hanging = await LoopbackComfyServer.StartAsync(new LoopbackComfyServerOptions { VramFree = 20L << 30 });
         await using var healthy = await LoopbackComfyServer.StartAsync(new LoopbackComfyServerOptions { VramFree = 2L << 30 });
         hanging.Faults.HangExecution = true;
-        await using var factory = new ComfyClientFactory(configure: Fast) { PoolOptions = new ComfyPoolOptions { AttemptTimeout = TimeSpan.FromSeconds(1), OverallTimeout = TimeSpan.FromSeconds(30) } };
+        await using var factory = new ComfyClientFactory(configure: Fast) { PoolOptions = new ComfyPoolOptions { AttemptTimeout = TimeSpan.FromSeconds(3), OverallTimeout = TimeSpan.FromSeconds(60) } };
         var pool = factory.GetPool(new EndpointResolver(null, _ => null).Resolve($"{hanging.BaseUri},{healthy.BaseUri}"));
         await using var lease = pool.Lease();
         var submission = await lease.SubmitAsync(InvertWorkflow());
