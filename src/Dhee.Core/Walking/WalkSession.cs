@@ -1112,7 +1112,7 @@ internal sealed class WalkSession
             message = $"'{_target}' did not complete";
         }
 
-        message += $" ({completed} ran, {cached} cached, {skipped} skipped, {failed} failed, {blocked} blocked, {notStarted} not started)";
+        message += $" ({completed - cached} ran, {cached} from cache, {skipped} already complete, {failed} failed, {blocked} blocked, {notStarted} not started)";
         return new WalkResult
         {
             Status = walkStatus,
