@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -114,20 +115,25 @@ internal sealed class EventLog : IAsyncDisposable
     private async Task WriteLoopAsync()
     {
         var reader = _queue.Reader;
-        var buffer = new MemoryStream();
+        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             await Task.Delay(2).ConfigureAwait(false); // let a burst of events share one write
-            buffer.SetLength(0);
+            buffer.ResetWrittenCount();
             while (reader.TryRead(out var walkEvent))
             {
-                JsonSerializer.Serialize(buffer, walkEvent, WalkEvent.JsonOptions);
-                buffer.WriteByte((byte)'\n');
+                // One writer over one buffer for the whole burst: no per-event stream, writer or metadata lookups.
+                json.Reset(buffer);
+                JsonSerializer.Serialize(json, walkEvent, WalkEventJsonContext.Default.WalkEvent);
+                json.Flush();
+                buffer.GetSpan(1)[0] = (byte)'\n';
+                buffer.Advance(1);
             }
 
             try
             {
-                _stream.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+                _stream.Write(buffer.WrittenSpan);
                 _stream.Flush();
             }
             catch (IOException)

@@ -9,12 +9,7 @@ namespace Dhee.Walking;
 /// </summary>
 public sealed record WalkEvent
 {
-    internal static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
+    internal static readonly JsonSerializerOptions JsonOptions = State.WalkEventJsonContext.Default.Options;
 
     /// <summary>Gets the sequence number.</summary>
     public required long Sequence { get; init; }

@@ -832,16 +832,27 @@ internal sealed class WalkSession
         var directory = Path.GetDirectoryName(candidate) ?? _projectDir;
         if (!_safeDirectories.ContainsKey(directory))
         {
-            var relativeDir = Path.GetRelativePath(_projectDir, directory);
-            if (!SafePath.TryResolve(_projectDir, relativeDir, out _, out error))
+            // A folder that does not exist yet is as safe as its deepest existing ancestor (what SafePath checks), so a
+            // checked ancestor answers for it; only existing folders are remembered, a folder created later is checked then.
+            var existing = directory;
+            while (!Directory.Exists(existing) && Path.GetDirectoryName(existing) is { } parent && parent.Length >= _projectDir.Length)
             {
-                error = error.Replace($"'{relativeDir}'", $"'{relative}'", StringComparison.Ordinal);
-                return false;
+                existing = parent;
             }
 
-            if (Directory.Exists(directory))
+            if (!_safeDirectories.ContainsKey(existing))
             {
-                _safeDirectories.TryAdd(directory, 0); // only existing folders: a folder created later is checked when it exists
+                var relativeDir = Path.GetRelativePath(_projectDir, directory);
+                if (!SafePath.TryResolve(_projectDir, relativeDir, out _, out error))
+                {
+                    error = error.Replace($"'{relativeDir}'", $"'{relative}'", StringComparison.Ordinal);
+                    return false;
+                }
+
+                if (Directory.Exists(existing))
+                {
+                    _safeDirectories.TryAdd(existing, 0);
+                }
             }
         }
 

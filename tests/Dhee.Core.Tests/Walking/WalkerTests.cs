@@ -654,6 +654,21 @@ public sealed class WalkerTests : IDisposable
         Assert.Equal(2, persisted.Count(e => e.Kind == WalkEventKind.NodeSkipped));
     }
 
+    [Fact]
+    public async Task WalkAsync_EventLog_WritesCamelCaseLinesWithoutNulls()
+    {
+        var runner = new FuncRunner("test.text", ctx => ValueTask.FromResult(Write(ctx, "x")));
+        await new Walker([runner]).WalkAsync(Bundle("a", Stage("a")), Options(_project));
+
+        var lines = File.ReadAllLines(Path.Combine(_project.Path, ".dhee", "events.jsonl"));
+        Assert.StartsWith("{\"sequence\":1,\"timestamp\":", lines[0], StringComparison.Ordinal);
+        Assert.Contains("\"kind\":\"walkStarted\"", lines[0], StringComparison.Ordinal);
+        var completed = Assert.Single(lines, l => l.Contains("\"kind\":\"nodeCompleted\"", StringComparison.Ordinal));
+        Assert.Contains("\"nodeId\":\"a\"", completed, StringComparison.Ordinal);
+        Assert.DoesNotContain("null", string.Concat(lines), StringComparison.Ordinal);
+        Assert.DoesNotContain("\"result\"", lines[^1], StringComparison.Ordinal);
+    }
+
     public void Dispose() => _project.Dispose();
 }
 
