@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using Dhee.Server.Runs;
@@ -37,7 +38,7 @@ internal static class EventStream
             return; // the client went away
         }
 
-        await PumpAsync(coordinator, run, afterSequence, heartbeat, body, new Target(
+        await PumpAsync(coordinator, run, afterSequence, heartbeat, body, body, new Target(
             ct => body.FlushAsync(ct).AsTask(),
             ct => WriteRawAsync(response, ": heartbeat\n\n", ct),
             (status, last, ct) => WriteRawAsync(response, $"event: end\ndata: {EndJson(status, last)}\n\n", ct)), ct).ConfigureAwait(false);
@@ -50,7 +51,7 @@ internal static class EventStream
     public static async Task WriteSocketAsync(WebSocket socket, RunCoordinator coordinator, RunRecord run, long afterSequence, TimeSpan heartbeat, CancellationToken ct)
     {
         var frames = new ArrayBufferWriter<byte>(4096);
-        await PumpAsync(coordinator, run, afterSequence, heartbeat, frames, new Target(
+        await PumpAsync(coordinator, run, afterSequence, heartbeat, frames, direct: null, new Target(
             async ct =>
             {
                 // The feed writes rendered SSE frames ("id: N\ndata: {json}\n\n"); each frame's JSON becomes one message.
@@ -79,12 +80,13 @@ internal static class EventStream
 
     /// <summary>
     /// Sends stored events after the resume point, then live ones, until the run has finished and every event was sent.
-    /// Frames go into <paramref name="output"/>; <see cref="Target.FlushAsync"/> sends them.
+    /// Frames go into <paramref name="output"/>; <see cref="Target.FlushAsync"/> sends them. While the loop waits, live
+    /// frames go straight from the publisher into <paramref name="direct"/> when given (the same pipe as the output).
     /// </summary>
-    private static async Task PumpAsync(RunCoordinator coordinator, RunRecord run, long afterSequence, TimeSpan heartbeat, IBufferWriter<byte> output, Target target, CancellationToken ct)
+    private static async Task PumpAsync(RunCoordinator coordinator, RunRecord run, long afterSequence, TimeSpan heartbeat, IBufferWriter<byte> output, PipeWriter? direct, Target target, CancellationToken ct)
     {
         var feed = coordinator.Hub.Get(run.PreparationId);
-        using var subscription = feed.Subscribe();
+        using var subscription = feed.Subscribe(direct);
         var wake = subscription.Wake;
 
         // One timer per connection (not one per wait): ticks wake the loop, which sends a heartbeat when it has been idle.
@@ -132,7 +134,13 @@ internal static class EventStream
                     }
                 }
 
+                subscription.Release(last, lastWrite);
                 var published = await wake.Reader.ReadAsync(ct).ConfigureAwait(false);
+                if (subscription.Acquire(out last, out lastWrite) is { } pending)
+                {
+                    await pending.ConfigureAwait(false);
+                }
+
                 if (!published && Stopwatch.GetElapsedTime(lastWrite) >= heartbeat * 0.9)
                 {
                     await target.HeartbeatAsync(ct).ConfigureAwait(false);

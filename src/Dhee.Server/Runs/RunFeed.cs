@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Threading.Channels;
+using System.IO.Pipelines;
 
 namespace Dhee.Server.Runs;
 
@@ -14,26 +14,30 @@ internal sealed class RunFeed
     private readonly Lock gate = new();
     private readonly List<SseFrame> recent = [];
 
-    // Copy-on-write, so a publish walks the subscribers without a lock; each has its own one-slot wake-up channel
-    // (a pending wake-up absorbs later ones), so a publish never allocates or contends per subscriber.
-    private ChannelWriter<bool>[] subscribers = [];
+    // Copy-on-write, so a publish walks the subscribers without the feed's lock; each subscriber either takes the frames
+    // straight into its idle output or gets a one-slot wake-up, so a publish never allocates per subscriber.
+    private RunSubscription[] subscribers = [];
 
     /// <summary>Gets a value indicating whether an execution of the run is live in this process.</summary>
     public bool Active { get; private set; }
 
     /// <summary>
-    /// Registers a subscriber: the returned reader yields a wake-up after every publish or state change. Subscribe
-    /// BEFORE reading events, so nothing published in between is missed; dispose of the subscription when done.
+    /// Registers a subscriber, woken after every publish or state change it has to handle itself. Subscribe BEFORE
+    /// reading events, so nothing published in between is missed; dispose of the subscription when done.
     /// </summary>
-    public Subscription Subscribe()
+    /// <param name="direct">
+    /// The subscriber's output, which publishes write to directly while the subscriber has released it; null for a
+    /// subscriber that sends everything from its own loop.
+    /// </param>
+    public RunSubscription Subscribe(PipeWriter? direct = null)
     {
-        var wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        var subscription = new RunSubscription(this, direct);
         lock (gate)
         {
-            subscribers = [.. subscribers, wake.Writer];
+            subscribers = [.. subscribers, subscription];
         }
 
-        return new Subscription(this, wake);
+        return subscription;
     }
 
     public void Publish(IReadOnlyList<RunEvent> events)
@@ -57,7 +61,11 @@ internal sealed class RunFeed
             }
         }
 
-        Wake();
+        foreach (var subscriber in Volatile.Read(ref subscribers))
+        {
+            subscriber.Offer(frames);
+        }
+
     }
 
     public void SetActive(bool active)
@@ -68,7 +76,10 @@ internal sealed class RunFeed
             recent.Clear();
         }
 
-        Wake();
+        foreach (var subscriber in Volatile.Read(ref subscribers))
+        {
+            subscriber.Signal();
+        }
     }
 
     /// <summary>
@@ -98,28 +109,11 @@ internal sealed class RunFeed
         }
     }
 
-    private void Wake()
-    {
-        foreach (var subscriber in Volatile.Read(ref subscribers))
-        {
-            subscriber.TryWrite(true);
-        }
-    }
-
-    private void Unsubscribe(ChannelWriter<bool> writer)
+    internal void Unsubscribe(RunSubscription subscription)
     {
         lock (gate)
         {
-            subscribers = Array.FindAll(subscribers, s => s != writer);
+            subscribers = Array.FindAll(subscribers, s => s != subscription);
         }
-    }
-
-    /// <summary>One subscriber's registration: its wake-ups, until disposed.</summary>
-    internal sealed class Subscription(RunFeed feed, Channel<bool> wake) : IDisposable
-    {
-        /// <summary>Gets the wake-ups (also usable by the subscriber's own heartbeat timer).</summary>
-        public Channel<bool> Wake { get; } = wake;
-
-        public void Dispose() => feed.Unsubscribe(Wake.Writer);
     }
 }

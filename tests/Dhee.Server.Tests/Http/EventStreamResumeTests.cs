@@ -39,6 +39,29 @@ public sealed class EventStreamResumeTests : IDisposable
     }
 
     [Fact]
+    public async Task Subscribe_LiveReaderFallsBehindDuringBurst_ReceivesEveryEventInOrder()
+    {
+        // Far more than the response and socket buffers hold: live frames written straight into the idle output must
+        // hand over to the connection's own loop when a flush has to wait, without losing or reordering any.
+        var executor = new ScriptedRunExecutor { EventsBeforeGate = 1, EventsAfterGate = 60_000 };
+        await using var server = await DheeTestServer.StartAsync(executor);
+        using var client = server.Client();
+        var preparationId = await RunApi.CreateAsync(client);
+        await using var stream = await SseClient.ConnectAsync(client, $"runs/{preparationId}/events");
+        await RunApi.StartAsync(client, preparationId);
+        await executor.ReachedGate.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("1", (await stream.NextAsync())!.Id);
+
+        executor.Release();
+        await RunApi.WaitForStatusAsync(client, preparationId, "success");
+        var (events, end) = await stream.ReadToEndAsync();
+
+        // run.started, 1 + 60,000 progress, node.completed, run.finished.
+        Assert.Equal(Enumerable.Range(2, 60_003).Select(i => (long)i), events.Select(e => long.Parse(e.Id!, CultureInfo.InvariantCulture)));
+        Assert.Equal(60_004, (long)end.Json!["lastSequence"]!);
+    }
+
+    [Fact]
     public async Task Subscribe_AfterSequenceQuery_OnFinishedRun_ReplaysTailThenEnds()
     {
         var executor = new ScriptedRunExecutor { WaitAtGate = false };
