@@ -360,14 +360,14 @@ public sealed class RunPodClient
         }
         catch (HttpRequestException ex)
         {
-            throw new RunPodException($"could not download output {item.Filename} from {Redact(item.Data)}: {ex.Message}", null, ex);
+            throw new RunPodException($"could not download output {item.Filename} from {UrlRedaction.ForDisplay(item.Data)}: {ex.Message}", null, ex);
         }
 
         using (response)
         {
             if (!response.IsSuccessStatusCode)
             {
-                throw new RunPodException($"downloading output {item.Filename} from {Redact(item.Data)} answered {(int)response.StatusCode}; S3 links expire, so rerun the job or raise the bucket's link lifetime", response.StatusCode);
+                throw new RunPodException($"downloading output {item.Filename} from {UrlRedaction.ForDisplay(item.Data)} answered {(int)response.StatusCode}; S3 links expire, so rerun the job or raise the bucket's link lifetime", response.StatusCode);
             }
 
             var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
@@ -385,8 +385,6 @@ public sealed class RunPodClient
             }
         }
     }
-
-    private static string Redact(string url) => Uri.TryCreate(url, UriKind.Absolute, out var u) ? UrlRedaction.WithoutSecrets(u).GetLeftPart(UriPartial.Path) : "the output URL";
 
     private TimeSpan Grow(TimeSpan delay)
     {
