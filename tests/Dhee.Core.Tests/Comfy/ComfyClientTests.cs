@@ -133,14 +133,7 @@ public sealed class ComfyClientTests
     {
         await using var server = await LoopbackComfyServer.StartAsync(WithModels());
         await using var client = NewClient(server);
-        var a = new ConcurrentQueue<ComfyEvent>();
-        var b = new ConcurrentQueue<ComfyEvent>();
-        var ra = client.RunAsync(ComfyTestWorkflows.TextToImage(seed: 1, steps: 5), new ComfySubmitOptions { Progress = new SyncProgress(a.Enqueue) });
-        var rb = client.RunAsync(ComfyTestWorkflows.TextToImage(seed: 2, steps: 7), new ComfySubmitOptions { Progress = new SyncProgress(b.Enqueue) });
-        var results = await Task.WhenAll(ra, rb);
-        Assert.All(results, r => Assert.True(r.IsSuccess, r.Message));
-        Assert.All(a, e => Assert.Equal(results[0].PromptId, e.PromptId));
-        Assert.All(b, e => Assert.Equal(results[1].PromptId, e.PromptId));
+        var (a, b) = await RunTwoWithoutMixingAsync(client, 5, 7);
         Assert.Equal(5, a.OfType<ComfyNodeProgressEvent>().Count());
         Assert.Equal(7, b.OfType<ComfyNodeProgressEvent>().Count());
         Assert.All(a.OfType<ComfyNodeProgressEvent>(), p => Assert.Equal(5, p.Max));
@@ -188,14 +181,7 @@ public sealed class ComfyClientTests
         options.SendProgressState = true;
         await using var server = await LoopbackComfyServer.StartAsync(options);
         await using var client = NewClient(server);
-        var a = new ConcurrentQueue<ComfyEvent>();
-        var b = new ConcurrentQueue<ComfyEvent>();
-        var ra = client.RunAsync(ComfyTestWorkflows.TextToImage(seed: 1, steps: 2), new ComfySubmitOptions { Progress = new SyncProgress(a.Enqueue) });
-        var rb = client.RunAsync(ComfyTestWorkflows.TextToImage(seed: 2, steps: 3), new ComfySubmitOptions { Progress = new SyncProgress(b.Enqueue) });
-        var results = await Task.WhenAll(ra, rb);
-        Assert.All(results, r => Assert.True(r.IsSuccess, r.Message));
-        Assert.All(a, e => Assert.Equal(results[0].PromptId, e.PromptId));
-        Assert.All(b, e => Assert.Equal(results[1].PromptId, e.PromptId));
+        var (a, b) = await RunTwoWithoutMixingAsync(client, 2, 3);
 
         var states = a.OfType<ComfyProgressStateEvent>().ToList();
         Assert.NotEmpty(states);
@@ -739,5 +725,19 @@ public sealed class ComfyClientTests
     internal sealed class SyncProgress(Action<ComfyEvent> action) : IProgress<ComfyEvent>
     {
         public void Report(ComfyEvent value) => action(value);
+    }
+
+    /// <summary>Runs two prompts at once on one client and checks that each one's events carry only its own prompt id.</summary>
+    private static async Task<(ConcurrentQueue<ComfyEvent> A, ConcurrentQueue<ComfyEvent> B)> RunTwoWithoutMixingAsync(ComfyClient client, int stepsA, int stepsB)
+    {
+        var a = new ConcurrentQueue<ComfyEvent>();
+        var b = new ConcurrentQueue<ComfyEvent>();
+        var ra = client.RunAsync(ComfyTestWorkflows.TextToImage(seed: 1, steps: stepsA), new ComfySubmitOptions { Progress = new SyncProgress(a.Enqueue) });
+        var rb = client.RunAsync(ComfyTestWorkflows.TextToImage(seed: 2, steps: stepsB), new ComfySubmitOptions { Progress = new SyncProgress(b.Enqueue) });
+        var results = await Task.WhenAll(ra, rb);
+        Assert.All(results, r => Assert.True(r.IsSuccess, r.Message));
+        Assert.All(a, e => Assert.Equal(results[0].PromptId, e.PromptId));
+        Assert.All(b, e => Assert.Equal(results[1].PromptId, e.PromptId));
+        return (a, b);
     }
 }
