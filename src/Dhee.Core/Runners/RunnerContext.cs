@@ -70,7 +70,7 @@ public sealed class RunnerContext
     /// <summary>Gets the sink for progress reports, if the host listens.</summary>
     public IProgress<RunnerProgress>? Progress { get; init; }
 
-    /// <summary>Gets the absolute path of <see cref="OutputPath"/>.</summary>
+    /// <summary>Gets the absolute path of <see cref="OutputPath"/>. The walker creates its folder before calling the runner.</summary>
     public string OutputFullPath => SafePath.Resolve(ProjectDir, OutputPath);
 
     /// <summary>Reports progress to the host.</summary>

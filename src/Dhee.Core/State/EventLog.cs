@@ -16,6 +16,7 @@ internal sealed class EventLog : IAsyncDisposable
     private readonly Channel<WalkEvent> _queue = Channel.CreateUnbounded<WalkEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly FileStream _stream;
     private readonly Task _writer;
+    private readonly TaskCompletionSource _closing = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private EventLog(FileStream stream, long lastSequence)
     {
@@ -108,38 +109,61 @@ internal sealed class EventLog : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
+        _closing.TrySetResult();
         await _writer.ConfigureAwait(false);
         await _stream.DisposeAsync().ConfigureAwait(false);
     }
 
     private async Task WriteLoopAsync()
     {
+        const int ChunkBytes = 64 * 1024;
         var reader = _queue.Reader;
-        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        var buffer = new ArrayBufferWriter<byte>(ChunkBytes + (16 * 1024));
         using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            await Task.Delay(2).ConfigureAwait(false); // let a burst of events share one write
-            buffer.ResetWrittenCount();
+            // Let a burst of events share one write, unless the log is closing and the walk waits for the last ones.
+            if (!_closing.Task.IsCompleted)
+            {
+                await Task.WhenAny(_closing.Task, Task.Delay(2)).ConfigureAwait(false);
+            }
+
             while (reader.TryRead(out var walkEvent))
             {
-                // One writer over one buffer for the whole burst: no per-event stream, writer or metadata lookups.
+                // One writer over one buffer for the whole burst: no per-event stream, writer or metadata lookups. The
+                // buffer goes out in chunks, so a burst of thousands of events does not grow it.
                 json.Reset(buffer);
                 JsonSerializer.Serialize(json, walkEvent, WalkEventJsonContext.Default.WalkEvent);
                 json.Flush();
                 buffer.GetSpan(1)[0] = (byte)'\n';
                 buffer.Advance(1);
+                if (buffer.WrittenCount >= ChunkBytes)
+                {
+                    WriteOut(buffer, flush: false);
+                }
             }
 
-            try
+            WriteOut(buffer, flush: true);
+        }
+    }
+
+    private void WriteOut(ArrayBufferWriter<byte> buffer, bool flush)
+    {
+        try
+        {
+            _stream.Write(buffer.WrittenSpan);
+            if (flush)
             {
-                _stream.Write(buffer.WrittenSpan);
                 _stream.Flush();
             }
-            catch (IOException)
-            {
-                // Events are a convenience for hosts; the journal is the source of truth, so a full disk here must not fail the walk.
-            }
+        }
+        catch (IOException)
+        {
+            // Events are a convenience for hosts; the journal is the source of truth, so a full disk here must not fail the walk.
+        }
+        finally
+        {
+            buffer.ResetWrittenCount();
         }
     }
 }

@@ -23,7 +23,7 @@ internal sealed class WalkJournal : IAsyncDisposable
     private readonly int _minCompactionLines;
     private FileStream? _stream;
     private int _lines;
-    private bool _flushRequested;
+    private TaskCompletionSource _flushRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private WalkJournal(string path, Dictionary<string, JournalRecord> live, int lines, bool writable, int minCompactionLines)
     {
@@ -51,12 +51,47 @@ internal sealed class WalkJournal : IAsyncDisposable
     public static WalkJournal OpenReadOnly(string projectDir)
         => new(PathFor(projectDir), Load(PathFor(projectDir), out var lines, out _), lines, writable: false, int.MaxValue);
 
+    /// <summary>
+    /// Reads a project's journal on a pool thread while the caller does other work (planning the walk), before it holds the
+    /// project lock. <see cref="Open"/> uses the result only if the file is still the one read, so a walk that ran in
+    /// between is never missed.
+    /// </summary>
+    public static Task<JournalPreload?> PreloadAsync(string projectDir) => Task.Run(() =>
+    {
+        var path = PathFor(projectDir);
+        try
+        {
+            var before = JournalPreload.Identify(path);
+            var live = Load(path, out var lines, out var torn);
+            var preload = new JournalPreload(before, live, lines, torn);
+            return preload.IsCurrent(path) ? preload : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // Open reads it again and reports the problem under the lock
+        }
+    });
+
     /// <summary>Opens the journal for a walk (the caller holds the project lock), healing a torn tail by compacting.</summary>
-    public static WalkJournal Open(string projectDir, int minCompactionLines = 4096)
+    /// <param name="projectDir">The project folder.</param>
+    /// <param name="minCompactionLines">Compact during the walk only past this many lines.</param>
+    /// <param name="preload">What <see cref="PreloadAsync"/> read, used if the file has not changed since.</param>
+    public static WalkJournal Open(string projectDir, int minCompactionLines = 4096, JournalPreload? preload = null)
     {
         var path = PathFor(projectDir);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var live = Load(path, out var lines, out var torn);
+        Dictionary<string, JournalRecord> live;
+        int lines;
+        bool torn;
+        if (preload is not null && preload.IsCurrent(path))
+        {
+            (live, lines, torn) = (preload.Live, preload.Lines, preload.Torn);
+        }
+        else
+        {
+            live = Load(path, out lines, out torn);
+        }
+
         var journal = new WalkJournal(path, live, lines, writable: true, minCompactionLines);
         if (torn)
         {
@@ -117,14 +152,20 @@ internal sealed class WalkJournal : IAsyncDisposable
     public Task FlushAsync()
     {
         var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _flushRequested, true);
-        return _queue.Writer.TryWrite((null, flushed)) ? flushed.Task : Task.CompletedTask;
+        if (!_queue.Writer.TryWrite((null, flushed)))
+        {
+            return Task.CompletedTask;
+        }
+
+        Volatile.Read(ref _flushRequested).TrySetResult();
+        return flushed.Task;
     }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
+        Volatile.Read(ref _flushRequested).TrySetResult();
         if (_writer is not null)
         {
             await _writer.ConfigureAwait(false);
@@ -235,7 +276,8 @@ internal sealed class WalkJournal : IAsyncDisposable
             return false;
         }
 
-        var latest = new Dictionary<string, (int Start, int Length, bool Invalidated)>(StringComparer.Ordinal);
+        // Sized for a start and a done line of a couple of hundred bytes per instance, so it rarely grows.
+        var latest = new Dictionary<string, (int Start, int Length, bool Invalidated)>(bytes.Length / 320, StringComparer.Ordinal);
         var start = 0;
         while (start < bytes.Length)
         {
@@ -243,12 +285,12 @@ internal sealed class WalkJournal : IAsyncDisposable
             if (length > 0)
             {
                 lines++;
-                if (!TryScanTypeAndKey(bytes.AsSpan(start, length), out var type, out var key))
+                if (!TryScanTypeAndKey(bytes.AsSpan(start, length), out var invalidated, out var key))
                 {
                     return false;
                 }
 
-                latest[key] = (start, length, type == JournalRecord.Invalidated);
+                latest[key] = (start, length, invalidated);
             }
 
             start += length + 1;
@@ -262,16 +304,7 @@ internal sealed class WalkJournal : IAsyncDisposable
                 continue;
             }
 
-            JournalRecord? record;
-            try
-            {
-                record = JsonSerializer.Deserialize(bytes.AsSpan(line.Start, line.Length), Json);
-            }
-            catch (JsonException)
-            {
-                return false;
-            }
-
+            var record = JournalRecordReader.TryRead(bytes.AsSpan(line.Start, line.Length));
             if (record is null || record.Key != key)
             {
                 return false;
@@ -283,11 +316,12 @@ internal sealed class WalkJournal : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Reads the type and key of a journal line, which are written first.</summary>
-    private static bool TryScanTypeAndKey(ReadOnlySpan<byte> line, out string? type, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? key)
+    /// <summary>Reads the key of a journal line and whether it invalidates the instance (type and key are written first).</summary>
+    private static bool TryScanTypeAndKey(ReadOnlySpan<byte> line, out bool invalidated, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? key)
     {
-        type = null;
+        invalidated = false;
         key = null;
+        var sawType = false;
         try
         {
             var reader = new Utf8JsonReader(line);
@@ -296,7 +330,7 @@ internal sealed class WalkJournal : IAsyncDisposable
                 return false;
             }
 
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName && (type is null || key is null))
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName && (!sawType || key is null))
             {
                 var isType = reader.ValueTextEquals("t"u8);
                 var isKey = !isType && reader.ValueTextEquals("k"u8);
@@ -307,7 +341,8 @@ internal sealed class WalkJournal : IAsyncDisposable
 
                 if (isType && reader.TokenType == JsonTokenType.String)
                 {
-                    type = reader.GetString();
+                    sawType = true;
+                    invalidated = reader.ValueTextEquals(JournalRecord.Invalidated);
                 }
                 else if (isKey && reader.TokenType == JsonTokenType.String)
                 {
@@ -324,7 +359,7 @@ internal sealed class WalkJournal : IAsyncDisposable
             return false;
         }
 
-        return type is not null && !string.IsNullOrEmpty(key);
+        return sawType && !string.IsNullOrEmpty(key);
     }
 
     private async Task WriteLoopAsync()
@@ -335,14 +370,21 @@ internal sealed class WalkJournal : IAsyncDisposable
         var lastSync = System.Diagnostics.Stopwatch.GetTimestamp();
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            // Group commit: at most one fsync every few milliseconds; records arriving meanwhile share it.
+            // Group commit: at most one fsync every few milliseconds; records arriving meanwhile share it. A caller waiting
+            // for durability (a flush, the end of the walk) cuts the wait short.
+            // (Task.WhenAny rather than a timed semaphore wait, whose timeouts are costly at this rate.)
             var sinceSync = System.Diagnostics.Stopwatch.GetElapsedTime(lastSync);
-            if (sinceSync < SyncInterval && !Volatile.Read(ref _flushRequested))
+            var flushRequested = Volatile.Read(ref _flushRequested).Task;
+            if (sinceSync < SyncInterval && !flushRequested.IsCompleted)
             {
-                await Task.Delay(SyncInterval - sinceSync).ConfigureAwait(false);
+                await Task.WhenAny(flushRequested, Task.Delay(SyncInterval - sinceSync)).ConfigureAwait(false);
             }
 
-            Volatile.Write(ref _flushRequested, false);
+            if (flushRequested.IsCompleted)
+            {
+                // Renewed before the queue is drained: a request queued after the drain signals the new one.
+                Volatile.Write(ref _flushRequested, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
             buffer.SetLength(0);
             waiting.Clear();
             var appended = 0;

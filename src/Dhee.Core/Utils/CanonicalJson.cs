@@ -22,10 +22,15 @@ internal static class CanonicalJson
                 break;
             case JsonObject obj:
                 writer.WriteStartObject();
-                foreach (var (key, value) in obj.OrderBy(p => p.Key, StringComparer.Ordinal))
+                if (obj.Count > 0)
                 {
-                    writer.WritePropertyName(key);
-                    Write(writer, value);
+                    var properties = obj.ToArray();
+                    Array.Sort(properties, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+                    foreach (var (key, value) in properties)
+                    {
+                        writer.WritePropertyName(key);
+                        Write(writer, value);
+                    }
                 }
 
                 writer.WriteEndObject();

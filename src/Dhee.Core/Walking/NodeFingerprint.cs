@@ -17,6 +17,8 @@ internal static class NodeFingerprint
     private static System.Buffers.ArrayBufferWriter<byte>? t_buffer;
     [ThreadStatic]
     private static System.Text.Json.Utf8JsonWriter? t_writer;
+    [ThreadStatic]
+    private static IncrementalHash? t_hash; // reused: a one-shot hash sets up a new digest context per call
 
     public static string Compute(BundleNode node, string? bundleDir, string? toolVersion)
     {
@@ -45,10 +47,11 @@ internal static class NodeFingerprint
         }
 
         w.WriteEndObject();
-        w.WriteString("format", node.Outputs.Format.ToString());
+        w.WriteString("format", EnumText<OutputFormat>.Of(node.Outputs.Format));
         w.WriteStartArray("inputs");
-        foreach (var input in node.Inputs)
+        for (var i = 0; i < node.Inputs.Count; i++)
         {
+            var input = node.Inputs[i];
             w.WriteStartObject();
             if (input.Aggregate is { } a)
             {
@@ -59,21 +62,21 @@ internal static class NodeFingerprint
                 }
 
                 w.WriteString("separator", a.Separator);
-                w.WriteString("strategy", a.Strategy.ToString());
+                w.WriteString("strategy", EnumText<AggregateStrategy>.Of(a.Strategy));
                 w.WriteEndObject();
             }
 
             w.WriteString("from", input.From);
             w.WriteNumber("n", input.N);
-            w.WriteString("scope", input.Scope.ToString());
-            w.WriteString("usage", input.Usage.ToString());
+            w.WriteString("scope", EnumText<InputScope>.Of(input.Scope));
+            w.WriteString("usage", EnumText<InputUsage>.Of(input.Usage));
             w.WriteEndObject();
         }
 
         w.WriteEndArray();
         w.WriteString("itemKey", node.ItemKey);
         w.WriteString("itemSource", node.ItemSource);
-        w.WriteString("kind", node.Kind.ToString());
+        w.WriteString("kind", EnumText<NodeKind>.Of(node.Kind));
         w.WriteString("pattern", node.Outputs.Pattern);
         w.WriteString("tool", node.Runner.Tool);
         w.WriteString("toolVersion", toolVersion);
@@ -81,7 +84,11 @@ internal static class NodeFingerprint
         w.WriteEndObject();
         w.Flush();
 
-        return Convert.ToHexStringLower(SHA256.HashData(buffer.WrittenSpan));
+        var sha = t_hash ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(buffer.WrittenSpan);
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        sha.GetHashAndReset(digest);
+        return Convert.ToHexStringLower(digest);
     }
 
     private static void CollectFiles(JsonNode? node, string path, string bundleDir, ref SortedDictionary<string, string>? files)

@@ -130,9 +130,10 @@ internal static class WalkPlanner
 {
     public static List<PlannedNode> Plan(Bundle bundle, string target, Func<string, IRunner?> lookup, Func<string, string?> toolVersion, List<ValidationProblem> problems)
     {
-        var byId = new Dictionary<string, BundleNode>(StringComparer.Ordinal);
-        var indexOf = new Dictionary<BundleNode, int>(ReferenceEqualityComparer.Instance);
-        for (var i = 0; i < bundle.Nodes.Count; i++)
+        var count = bundle.Nodes.Count;
+        var byId = new Dictionary<string, BundleNode>(count, StringComparer.Ordinal);
+        var indexOf = new Dictionary<BundleNode, int>(count, ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < count; i++)
         {
             var node = bundle.Nodes[i];
             indexOf.TryAdd(node, i);
@@ -149,97 +150,124 @@ internal static class WalkPlanner
             return [];
         }
 
-        // Depth-first from the target: post-order is a valid dependency order; a grey node met again is a cycle.
-        var order = new List<BundleNode>();
-        var color = new Dictionary<string, int>(StringComparer.Ordinal);
-        var stack = new List<string>();
-        Visit(target);
-
-        void Visit(string id)
+        // Depth-first from the target, with an explicit stack (a chain of thousands of nodes must not overflow the
+        // thread's): post-order is a valid dependency order; a grey node met again is a cycle.
+        var order = new List<BundleNode>(count);
+        var color = new Dictionary<string, int>(count, StringComparer.Ordinal);
+        var upstreamOf = new Dictionary<string, List<(string Id, int Input)>>(count, StringComparer.Ordinal);
+        var path = new List<string>();
+        var frames = new Stack<(string Id, int Next)>();
+        Enter(target);
+        while (frames.TryPop(out var frame))
         {
-            color[id] = 1;
-            stack.Add(id);
-            var node = byId[id];
-            foreach (var (upstream, input) in UpstreamOf(node, byId, inputIds, problems))
+            var (id, next) = frame;
+            var upstreams = upstreamOf[id];
+            if (next == upstreams.Count)
             {
-                if (upstream == id)
-                {
-                    problems.Add(Problem(PathOf(node, input), "walk.cycle", $"node '{id}' takes its own output as input", "only scope 'previousN' may read the node's own earlier items"));
-                    continue;
-                }
-
-                switch (color.GetValueOrDefault(upstream))
-                {
-                    case 0:
-                        Visit(upstream);
-                        break;
-                    case 1:
-                        var from = stack.IndexOf(upstream);
-                        problems.Add(Problem(PathOf(node, input), "walk.cycle", $"the nodes form a cycle: {string.Join(" → ", stack.Skip(from).Append(upstream))}", "remove one of these inputs so the graph is acyclic"));
-                        break;
-                }
+                path.RemoveAt(path.Count - 1);
+                color[id] = 2;
+                order.Add(byId[id]);
+                continue;
             }
 
-            stack.RemoveAt(stack.Count - 1);
-            color[id] = 2;
-            order.Add(node);
+            frames.Push((id, next + 1));
+            var (upstream, input) = upstreams[next];
+            if (upstream == id)
+            {
+                problems.Add(Problem(PathOf(byId[id], input), "walk.cycle", $"node '{id}' takes its own output as input", "only scope 'previousN' may read the node's own earlier items"));
+                continue;
+            }
+
+            switch (color.GetValueOrDefault(upstream))
+            {
+                case 0:
+                    Enter(upstream);
+                    break;
+                case 1:
+                    var from = path.IndexOf(upstream);
+                    problems.Add(Problem(PathOf(byId[id], input), "walk.cycle", $"the nodes form a cycle: {string.Join(" → ", path.Skip(from).Append(upstream))}", "remove one of these inputs so the graph is acyclic"));
+                    break;
+            }
         }
 
-        var planned = new Dictionary<string, PlannedNode>(StringComparer.Ordinal);
+        void Enter(string id)
+        {
+            color[id] = 1;
+            path.Add(id);
+            upstreamOf[id] = UpstreamOf(byId[id], byId, inputIds, problems);
+            frames.Push((id, 0));
+        }
+
+        var planned = new Dictionary<string, PlannedNode>(count, StringComparer.Ordinal);
+        var inOrder = new List<PlannedNode>(order.Count);
 
         // Per tool, not per node: a large DAG has thousands of nodes over a handful of tools, and describing a runner
         // (schemas, manifests) is not free.
         var tools = new Dictionary<string, (IRunner? Runner, RunnerDescription? Description, string? Version)>(StringComparer.Ordinal);
         foreach (var node in order)
         {
-            var nodePath = $"$.nodes[{indexOf[node]}]";
-            if (!tools.TryGetValue(node.Runner.Tool, out var tool))
+            if (!tools.ContainsKey(node.Runner.Tool))
             {
                 var found = lookup(node.Runner.Tool);
-                tools[node.Runner.Tool] = tool = (found, found?.Describe(), found is null ? null : toolVersion(node.Runner.Tool));
+                tools[node.Runner.Tool] = (found, found?.Describe(), found is null ? null : toolVersion(node.Runner.Tool));
             }
+        }
 
+        // Fingerprints (a SHA-256 per node, plus the bundle files its config names) are independent of each other and are
+        // most of the planning time of a large bundle: spread them over the cores.
+        var fingerprints = new string[order.Count];
+        Parallel.For(0, order.Count, i => fingerprints[i] = NodeFingerprint.Compute(order[i], bundle.BundleDir, tools[order[i].Runner.Tool].Version));
+
+        string NodePath(BundleNode node) => $"$.nodes[{indexOf[node]}]"; // only for problems: most bundles have none
+
+        for (var position = 0; position < order.Count; position++)
+        {
+            var node = order[position];
+            var tool = tools[node.Runner.Tool];
             var runner = tool.Runner;
             if (runner is null)
             {
-                problems.Add(Problem($"{nodePath}.runner.tool", "walk.runner-missing", $"node '{node.Id}' uses tool '{node.Runner.Tool}', which is not registered",
+                problems.Add(Problem($"{NodePath(node)}.runner.tool", "walk.runner-missing", $"node '{node.Id}' uses tool '{node.Runner.Tool}', which is not registered",
                     $"install the runner package that provides '{node.Runner.Tool}' (for plugins: under ~/.kshana/runners) or register it with the host"));
                 continue;
             }
 
             if (node.Kind == NodeKind.Collection && !OutputPattern.HasItemPlaceholder(node.Outputs.Pattern))
             {
-                problems.Add(Problem($"{nodePath}.outputs.pattern", "walk.pattern-not-per-item", $"collection '{node.Id}' writes every item to '{node.Outputs.Pattern}'",
+                problems.Add(Problem($"{NodePath(node)}.outputs.pattern", "walk.pattern-not-per-item", $"collection '{node.Id}' writes every item to '{node.Outputs.Pattern}'",
                     "put {{item_id}} in the output pattern, for example assets/{{item_id}}.png"));
             }
 
             var sample = OutputPattern.Render(node.Outputs.Pattern, node.Id, "item");
             if (SafePath.Check(sample) is { } unsafePattern)
             {
-                problems.Add(Problem($"{nodePath}.outputs.pattern", "walk.pattern-unsafe", $"node '{node.Id}' output pattern is not a safe project path: {unsafePattern}", "use a relative path inside the project"));
+                problems.Add(Problem($"{NodePath(node)}.outputs.pattern", "walk.pattern-unsafe", $"node '{node.Id}' output pattern is not a safe project path: {unsafePattern}", "use a relative path inside the project"));
             }
 
-            foreach (var input in node.Inputs)
+            for (var i = 0; i < node.Inputs.Count; i++)
             {
+                var input = node.Inputs[i];
                 if (input.Scope == InputScope.PreviousN && input.N < 1)
                 {
-                    problems.Add(Problem($"{nodePath}.inputs", "walk.previousn", $"node '{node.Id}' input from '{input.From}' has previousN n = {input.N}", "use n ≥ 1"));
+                    problems.Add(Problem($"{NodePath(node)}.inputs", "walk.previousn", $"node '{node.Id}' input from '{input.From}' has previousN n = {input.N}", "use n ≥ 1"));
                 }
             }
 
-            planned[node.Id] = new PlannedNode
+            var plannedNode = new PlannedNode
             {
                 Node = node,
                 Order = planned.Count,
                 Runner = runner,
                 Description = tool.Description!,
-                Fingerprint = NodeFingerprint.Compute(node, bundle.BundleDir, tool.Version),
+                Fingerprint = fingerprints[position],
             };
+            planned[node.Id] = plannedNode;
+            inOrder.Add(plannedNode);
         }
 
-        foreach (var p in planned.Values)
+        foreach (var p in inOrder)
         {
-            foreach (var (upstream, _) in UpstreamOf(p.Node, byId, inputIds, null))
+            foreach (var (upstream, _) in upstreamOf[p.Id])
             {
                 if (upstream != p.Id && planned.TryGetValue(upstream, out var u) && !p.Upstream.Contains(u))
                 {
@@ -261,15 +289,16 @@ internal static class WalkPlanner
             }
         }
 
-        return [.. planned.Values.OrderBy(p => p.Order)];
+        return inOrder;
     }
 
     /// <summary>Where an upstream reference stands, for problems: input <paramref name="input"/>, or -1 for the item source.</summary>
     private static string PathOf(BundleNode node, int input) => input < 0 ? $"node '{node.Id}' itemSource" : $"node '{node.Id}' inputs[{input}].from";
 
-    /// <summary>Yields each upstream id with the index of the input naming it (-1: the item source).</summary>
-    private static IEnumerable<(string Id, int Input)> UpstreamOf(BundleNode node, Dictionary<string, BundleNode> byId, HashSet<string> inputIds, List<ValidationProblem>? problems)
+    /// <summary>Lists each upstream id with the index of the input naming it (-1: the item source), reporting unknown ids.</summary>
+    private static List<(string Id, int Input)> UpstreamOf(BundleNode node, Dictionary<string, BundleNode> byId, HashSet<string> inputIds, List<ValidationProblem> problems)
     {
+        var upstreams = new List<(string Id, int Input)>(node.Inputs.Count + 1);
         for (var i = 0; i < node.Inputs.Count; i++)
         {
             var input = node.Inputs[i];
@@ -280,11 +309,11 @@ internal static class WalkPlanner
 
             if (byId.ContainsKey(input.From))
             {
-                yield return (input.From, i);
+                upstreams.Add((input.From, i));
             }
             else if (!inputIds.Contains(input.From))
             {
-                problems?.Add(Problem(PathOf(node, i), "walk.unknown-input", $"node '{node.Id}' reads from '{input.From}', which is neither a node nor a bundle input", "fix the id or declare the bundle input"));
+                problems.Add(Problem(PathOf(node, i), "walk.unknown-input", $"node '{node.Id}' reads from '{input.From}', which is neither a node nor a bundle input", "fix the id or declare the bundle input"));
             }
         }
 
@@ -292,20 +321,22 @@ internal static class WalkPlanner
         {
             if (node.ItemSource is null)
             {
-                problems?.Add(Problem($"node '{node.Id}' itemSource", "walk.item-source", $"collection '{node.Id}' has no itemSource", "name the upstream node (or bundle input) whose output lists the items"));
+                problems.Add(Problem($"node '{node.Id}' itemSource", "walk.item-source", $"collection '{node.Id}' has no itemSource", "name the upstream node (or bundle input) whose output lists the items"));
             }
             else if (byId.ContainsKey(node.ItemSource))
             {
                 if (node.ItemSource != node.Id)
                 {
-                    yield return (node.ItemSource, -1);
+                    upstreams.Add((node.ItemSource, -1));
                 }
             }
             else if (!inputIds.Contains(node.ItemSource))
             {
-                problems?.Add(Problem($"node '{node.Id}' itemSource", "walk.item-source", $"collection '{node.Id}' takes items from '{node.ItemSource}', which is neither a node nor a bundle input", "fix the itemSource id"));
+                problems.Add(Problem($"node '{node.Id}' itemSource", "walk.item-source", $"collection '{node.Id}' takes items from '{node.ItemSource}', which is neither a node nor a bundle input", "fix the itemSource id"));
             }
         }
+
+        return upstreams;
     }
 
     private static ValidationProblem Problem(string path, string code, string message, string fix)

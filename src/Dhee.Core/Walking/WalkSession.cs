@@ -60,6 +60,8 @@ internal sealed class WalkSession
     private readonly CancellationTokenSource _stop = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _safeDirectories = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Instance, InputValue?> _valueCache = new();
+    private readonly ProjectListing _listing = new();
+    private readonly InlineStartPolicy _inline = new();
     private long _sequence;
     private int _running;
     private int _done;
@@ -449,7 +451,7 @@ internal sealed class WalkSession
     {
         var record = _journal.Get(instance.Key);
         if (record is { Type: JournalRecord.Done, Output: not null } && record.Fingerprint == instance.Node.Fingerprint && DepsMatch(instance, record)
-            && File.Exists(Path.Combine(_projectDir, record.Output)))
+            && _listing.FileExists(Path.Combine(_projectDir, record.Output)))
         {
             instance.State = InstanceState.Skipped;
             instance.Stamp = record.Stamp;
@@ -502,7 +504,7 @@ internal sealed class WalkSession
             return "its definition changed (config, prompt, schema, workflow, inputs or pattern)";
         }
 
-        if (record.Output is null || !File.Exists(Path.Combine(_projectDir, record.Output)))
+        if (record.Output is null || !_listing.FileExists(Path.Combine(_projectDir, record.Output)))
         {
             return $"its output {record.Output} is missing";
         }
@@ -641,7 +643,16 @@ internal sealed class WalkSession
 
             instance.StartedAt = _time.GetUtcNow();
             Publish(WalkEventKind.NodeStarted, instance.Node.Id, instance.ItemId, instance.Node.Tool);
-            _ = Task.Run(() => RunInstanceAsync(instance, token), CancellationToken.None);
+            var record = _inline.For(instance.Node.Tool);
+            if (record.Inline)
+            {
+                // Its outcome is queued like any other and handled after this dispatch round.
+                _ = RunInstanceAsync(instance, record, token);
+            }
+            else
+            {
+                _ = Task.Run(() => RunInstanceAsync(instance, record, token), CancellationToken.None);
+            }
         }
     }
 
@@ -694,14 +705,17 @@ internal sealed class WalkSession
     private static string? DefaultResourceKey(BundleNode node)
         => node.Runner.Config["endpoint"] is JsonValue v && v.TryGetValue<string>(out var endpoint) && endpoint.Length > 0 ? EndpointResourcePrefix + endpoint : null;
 
-    private async Task RunInstanceAsync(Instance instance, CancellationToken token)
+    private async Task RunInstanceAsync(Instance instance, InlineStartPolicy.ToolRecord starts, CancellationToken token)
     {
         using var span = _telemetry.StartInstance(instance);
         var started = _telemetry.StartTimestamp();
         Outcome outcome;
         try
         {
-            outcome = await ExecuteAsync(instance, token).ConfigureAwait(false);
+            var synchronousPart = Stopwatch.GetTimestamp();
+            var execution = ExecuteAsync(instance, token);
+            starts.Record(synchronousPart);
+            outcome = await execution.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -719,7 +733,7 @@ internal sealed class WalkSession
     private async Task<Outcome> ExecuteAsync(Instance instance, CancellationToken token)
     {
         var node = instance.Node;
-        if (!TryResolveInProject(instance.OutputPattern, out var outputFull, out var pathError))
+        if (!TryResolveInProject(instance.OutputPattern, out var outputFull, out var pathError, createFolder: true))
         {
             return Outcome.Fail($"node {instance.Label}: output path '{instance.OutputPattern}' is not safe: {pathError}. Fix the output pattern or the item id.");
         }
@@ -811,9 +825,9 @@ internal sealed class WalkSession
     /// <summary>
     /// Resolves a project-relative path like <see cref="SafePath.TryResolve"/>, checking each folder for links that leave the
     /// project once per walk (folders are shared by many instances; the per-segment link checks are the expensive part).
-    /// An existing file at the path itself is moved aside (<see cref="OutputVersions"/>) before a runner writes there.
+    /// With <paramref name="createFolder"/>, the path's folder is created once checked, so the runner finds it in place.
     /// </summary>
-    private bool TryResolveInProject(string relative, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? full, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
+    private bool TryResolveInProject(string relative, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? full, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error, bool createFolder = false)
     {
         full = null;
         error = SafePath.Check(relative);
@@ -853,6 +867,22 @@ internal sealed class WalkSession
                 {
                     _safeDirectories.TryAdd(existing, 0);
                 }
+            }
+
+            if (createFolder)
+            {
+                // Created under a checked ancestor, by us: a real folder, safe for every later instance writing there.
+                try
+                {
+                    Directory.CreateDirectory(directory);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    error = $"its folder '{Path.GetRelativePath(_projectDir, directory)}' cannot be created ({e.Message})";
+                    return false;
+                }
+
+                _safeDirectories.TryAdd(directory, 0);
             }
         }
 

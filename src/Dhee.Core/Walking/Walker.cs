@@ -213,12 +213,16 @@ public sealed class Walker
             options = options.WithDefaults(_hostServices, _hostLoggers, _hostCache);
 
             var projectDir = Path.GetFullPath(options.ProjectDir);
+
+            // The journal is read on another core while the bundle is planned (fingerprints and all); both take a while
+            // for large bundles, and re-walks of finished projects are mostly these two.
+            var preload = WalkJournal.PreloadAsync(projectDir);
             var (target, nodes, bundleInputs) = Prepare(bundle, options);
 
             Directory.CreateDirectory(projectDir);
             using var projectLock = ProjectLock.Acquire(projectDir, options.TimeProvider);
             Utils.AtomicFile.TryDelete(StopFilePath(projectDir)); // a stop request that arrived when nothing was walking
-            var journal = WalkJournal.Open(projectDir, options.JournalCompactionThreshold);
+            var journal = WalkJournal.Open(projectDir, options.JournalCompactionThreshold, await preload.ConfigureAwait(false));
             await using (journal.ConfigureAwait(false))
             {
                 var events = EventLog.Open(projectDir);

@@ -464,6 +464,47 @@ public sealed class WalkerTests : IDisposable
     }
 
     [Fact]
+    public async Task WalkAsync_RunnerWritesStraightToItsOutput_FolderAlreadyCreated()
+    {
+        var direct = new FuncRunner("test.direct", ctx =>
+        {
+            File.WriteAllText(ctx.OutputFullPath, "x"); // no CreateDirectory: the walker made the folder
+            return ValueTask.FromResult(RunnerResult.Success(ctx.OutputPath));
+        });
+
+        var result = await new Walker([direct]).WalkAsync(Bundle("a", Stage("a", tool: "test.direct", pattern: "deep/er/still/a.txt")), Options(_project));
+
+        Assert.Equal(WalkStatus.Succeeded, result.Status);
+        Assert.Equal("x", File.ReadAllText(Path.Combine(_project.Path, "deep/er/still/a.txt")));
+    }
+
+    [Fact]
+    public async Task WalkAsync_OutputFolderBlockedByAFile_FailsNamingTheFolder()
+    {
+        _project.WriteFile("out", "not a folder");
+        var runner = new FuncRunner("test.text");
+
+        var result = await new Walker([runner]).WalkAsync(Bundle("a", Stage("a")), Options(_project));
+
+        var failure = Assert.Single(result.Failures);
+        Assert.Contains("'out'", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot be created", failure.Message, StringComparison.Ordinal);
+        Assert.Empty(runner.Calls);
+    }
+
+    [Fact]
+    public async Task PlanAsync_ChainOfFiftyThousandNodes_PlansWithoutRecursing()
+    {
+        // Planning walks the graph depth-first; a recursive walk of this chain would overflow the thread's stack.
+        var nodes = Enumerable.Range(0, 50_000).Select(i => Stage($"n{i}", inputs: i == 0 ? [] : [From($"n{i - 1}")])).ToArray();
+
+        var plan = await new Walker([new FuncRunner("test.text")]).PlanAsync(Bundle("n49999", nodes), Options(_project));
+
+        Assert.Equal(50_000, plan.Instances.Count);
+        Assert.Equal("never ran", plan.Instances.Single(i => i.NodeId == "n0").Reason);
+    }
+
+    [Fact]
     public async Task WalkAsync_OutputOutsideProject_FailsNamingRunner()
     {
         using var elsewhere = new TestProjectDirectory("dhee-elsewhere");
