@@ -19,6 +19,12 @@ public sealed class RunnerInputs : IReadOnlyDictionary<string, InputValue>
         _values = new Dictionary<string, InputValue>(values, StringComparer.Ordinal);
     }
 
+    // Takes ownership of a dictionary the walker built for this instance alone (no copy per node).
+    private RunnerInputs(Dictionary<string, InputValue> owned) => _values = owned;
+
+    /// <summary>Wraps a dictionary nothing else will change.</summary>
+    internal static RunnerInputs Own(Dictionary<string, InputValue> values) => new(values);
+
     /// <summary>Gets an empty set of inputs.</summary>
     public static RunnerInputs Empty { get; } = new([]);
 

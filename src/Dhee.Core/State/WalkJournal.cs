@@ -364,7 +364,8 @@ internal sealed class WalkJournal : IAsyncDisposable
 
     private async Task WriteLoopAsync()
     {
-        var buffer = new MemoryStream();
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
+        using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
         var waiting = new List<TaskCompletionSource>();
         var reader = _queue.Reader;
         var lastSync = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -385,15 +386,14 @@ internal sealed class WalkJournal : IAsyncDisposable
                 // Renewed before the queue is drained: a request queued after the drain signals the new one.
                 Volatile.Write(ref _flushRequested, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             }
-            buffer.SetLength(0);
+            buffer.ResetWrittenCount();
             waiting.Clear();
             var appended = 0;
             while (reader.TryRead(out var item))
             {
                 if (item.Record is not null)
                 {
-                    JsonSerializer.Serialize(buffer, item.Record, Json);
-                    buffer.WriteByte((byte)'\n');
+                    WriteLine(json, buffer, item.Record);
                     appended++;
                 }
 
@@ -407,7 +407,7 @@ internal sealed class WalkJournal : IAsyncDisposable
             {
                 if (appended > 0 && _stream is not null)
                 {
-                    _stream.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+                    _stream.Write(buffer.WrittenSpan);
                     _stream.Flush(flushToDisk: true);
                     lastSync = System.Diagnostics.Stopwatch.GetTimestamp();
                     _lines += appended;
@@ -453,12 +453,19 @@ internal sealed class WalkJournal : IAsyncDisposable
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
+                var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
+                using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
                 foreach (var record in records)
                 {
-                    JsonSerializer.Serialize(stream, record, Json);
-                    stream.WriteByte((byte)'\n');
+                    WriteLine(json, buffer, record);
+                    if (buffer.WrittenCount >= 60 * 1024)
+                    {
+                        stream.Write(buffer.WrittenSpan);
+                        buffer.ResetWrittenCount();
+                    }
                 }
 
+                stream.Write(buffer.WrittenSpan);
                 stream.Flush(flushToDisk: true);
             }
 
@@ -472,6 +479,16 @@ internal sealed class WalkJournal : IAsyncDisposable
 
         _lines = records.Count;
         Compactions++;
+    }
+
+    /// <summary>Appends one record and its newline to <paramref name="buffer"/> (the writer form avoids the serializer's per-call stream state).</summary>
+    private static void WriteLine(Utf8JsonWriter json, System.Buffers.ArrayBufferWriter<byte> buffer, JournalRecord record)
+    {
+        json.Reset(buffer);
+        JsonSerializer.Serialize(json, record, Json);
+        json.Flush();
+        buffer.GetSpan(1)[0] = (byte)'\n';
+        buffer.Advance(1);
     }
 
     /// <summary>Formats a record as one journal line (for tests and tools).</summary>

@@ -137,7 +137,7 @@ internal static class InputResolver
             values[input.From] = aggregate is null ? value : Aggregate(value, aggregate);
         }
 
-        return new RunnerInputs(values);
+        return RunnerInputs.Own(values);
     }
 
     /// <summary>Reads an upstream instance's output: binary files as paths, JSON parsed, text as text.</summary>
@@ -168,20 +168,21 @@ internal static class InputResolver
             return File.Exists(fullPath) ? new FileInputValue(fullPath, itemId) : throw new FileNotFoundException(null, fullPath);
         }
 
-        var text = ReadText(fullPath);
-        if (ext.Equals(".json", StringComparison.OrdinalIgnoreCase) || format == OutputFormat.Json)
+        if (!ext.Equals(".json", StringComparison.OrdinalIgnoreCase) && format != OutputFormat.Json)
         {
-            try
-            {
-                return new JsonInputValue(JsonNode.Parse(text), itemId, fullPath);
-            }
-            catch (JsonException)
-            {
-                return new TextInputValue(text, itemId, fullPath);
-            }
+            // Plain text stays text whatever it holds, so reading it can wait until a runner asks.
+            return File.Exists(fullPath) ? TextInputValue.ReadLater(fullPath, itemId, ReadText) : throw new FileNotFoundException(null, fullPath);
         }
 
-        return new TextInputValue(text, itemId, fullPath);
+        var text = ReadText(fullPath);
+        try
+        {
+            return new JsonInputValue(JsonNode.Parse(text), itemId, fullPath);
+        }
+        catch (JsonException)
+        {
+            return new TextInputValue(text, itemId, fullPath);
+        }
     }
 
     /// <summary>
