@@ -19,7 +19,7 @@ internal sealed class WalkJournal : IAsyncDisposable
     private readonly Dictionary<string, JournalRecord> _live;
     private readonly Lock _liveLock = new();
     private readonly Channel<(JournalRecord? Record, TaskCompletionSource? Flushed)> _queue;
-    private readonly Task? _writer;
+    private readonly TaskCompletionSource? _writerDone;
     private readonly int _minCompactionLines;
     private FileStream? _stream;
     private int _lines;
@@ -34,7 +34,10 @@ internal sealed class WalkJournal : IAsyncDisposable
         _queue = Channel.CreateUnbounded<(JournalRecord?, TaskCompletionSource?)>(new UnboundedChannelOptions { SingleReader = true });
         if (writable)
         {
-            _writer = Task.Run(WriteLoopAsync);
+            // A thread of its own: the loop blocks in fsync, which must not take a thread-pool thread from the runners'
+            // continuations (a pool of two threads on a two-core machine).
+            _writerDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            new Thread(WriteLoop) { IsBackground = true, Name = "Dhee walk journal" }.Start();
         }
     }
 
@@ -111,6 +114,24 @@ internal sealed class WalkJournal : IAsyncDisposable
         }
     }
 
+    /// <summary>Sums what the completed instances' runners reported spending (cache hits cost nothing).</summary>
+    public decimal SpentUsd()
+    {
+        var spent = 0m;
+        lock (_liveLock)
+        {
+            foreach (var record in _live.Values)
+            {
+                if (record.Type == JournalRecord.Done && !record.Cached)
+                {
+                    spent += record.CostUsd;
+                }
+            }
+        }
+
+        return spent;
+    }
+
     /// <summary>Gets a copy of every live record.</summary>
     public List<JournalRecord> Snapshot()
     {
@@ -166,9 +187,9 @@ internal sealed class WalkJournal : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         Volatile.Read(ref _flushRequested).TrySetResult();
-        if (_writer is not null)
+        if (_writerDone is not null)
         {
-            await _writer.ConfigureAwait(false);
+            await _writerDone.Task.ConfigureAwait(false);
         }
 
         if (_stream is not null)
@@ -362,23 +383,34 @@ internal sealed class WalkJournal : IAsyncDisposable
         return sawType && !string.IsNullOrEmpty(key);
     }
 
-    private async Task WriteLoopAsync()
+    private void WriteLoop()
+    {
+        try
+        {
+            WriteRecords();
+        }
+        finally
+        {
+            _writerDone!.TrySetResult();
+        }
+    }
+
+    private void WriteRecords()
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
         using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
         var waiting = new List<TaskCompletionSource>();
         var reader = _queue.Reader;
         var lastSync = System.Diagnostics.Stopwatch.GetTimestamp();
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             // Group commit: at most one fsync every few milliseconds; records arriving meanwhile share it. A caller waiting
             // for durability (a flush, the end of the walk) cuts the wait short.
-            // (Task.WhenAny rather than a timed semaphore wait, whose timeouts are costly at this rate.)
             var sinceSync = System.Diagnostics.Stopwatch.GetElapsedTime(lastSync);
             var flushRequested = Volatile.Read(ref _flushRequested).Task;
             if (sinceSync < SyncInterval && !flushRequested.IsCompleted)
             {
-                await Task.WhenAny(flushRequested, Task.Delay(SyncInterval - sinceSync)).ConfigureAwait(false);
+                flushRequested.Wait(SyncInterval - sinceSync);
             }
 
             if (flushRequested.IsCompleted)

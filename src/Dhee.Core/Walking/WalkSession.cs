@@ -93,13 +93,7 @@ internal sealed class WalkSession
         _logger = options.LoggerFactory?.CreateLogger("Dhee.Walking.Walker") ?? NullLogger.Instance;
         _sequence = events?.LastSequence ?? 0;
         _pipeline = BuildPipeline();
-        foreach (var record in journal.Snapshot())
-        {
-            if (record.Type == JournalRecord.Done && !record.Cached)
-            {
-                _spent += record.CostUsd;
-            }
-        }
+        _spent = journal.SpentUsd();
     }
 
     public async Task<WalkResult> RunAsync(CancellationToken cancellationToken)
