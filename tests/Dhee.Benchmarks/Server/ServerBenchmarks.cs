@@ -207,13 +207,16 @@ internal static class ServerBenchmarks
         }
         finally
         {
-            foreach (var (socket, subscriber) in bySocket)
+            foreach (var subscriber in clients)
             {
                 if (!subscriber.Connected)
                 {
                     connected.Signal(); // never leave the starter waiting for a subscriber that failed
                 }
+            }
 
+            foreach (var socket in bySocket.Keys)
+            {
                 socket.Dispose();
             }
         }
