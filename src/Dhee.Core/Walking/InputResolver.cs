@@ -151,7 +151,8 @@ internal static class InputResolver
         var full = Path.GetFullPath(Path.Combine(projectDir, upstream.Output));
         try
         {
-            return FromFile(full, upstream.ItemId, upstream.Node.Node.Outputs.Format);
+            // The walker saw this output exist when its instance completed (or was found complete): no stat per consumer.
+            return FromFile(full, upstream.ItemId, upstream.Node.Node.Outputs.Format, knownToExist: true);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -160,18 +161,23 @@ internal static class InputResolver
     }
 
     /// <summary>Reads a file as an input value.</summary>
-    public static InputValue FromFile(string fullPath, string? itemId, OutputFormat? format)
+    /// <param name="fullPath">The file.</param>
+    /// <param name="itemId">The collection item it belongs to, if any.</param>
+    /// <param name="format">The declared format of the output, if any.</param>
+    /// <param name="knownToExist">Skips the existence check of files that are not read now (paths, text read later).</param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static InputValue FromFile(string fullPath, string? itemId, OutputFormat? format, bool knownToExist = false)
     {
         var ext = Path.GetExtension(fullPath);
         if (BinaryExtensions.Contains(ext) || format is OutputFormat.Image or OutputFormat.Video or OutputFormat.Audio)
         {
-            return File.Exists(fullPath) ? new FileInputValue(fullPath, itemId) : throw new FileNotFoundException(null, fullPath);
+            return knownToExist || File.Exists(fullPath) ? new FileInputValue(fullPath, itemId) : throw new FileNotFoundException(null, fullPath);
         }
 
         if (!ext.Equals(".json", StringComparison.OrdinalIgnoreCase) && format != OutputFormat.Json)
         {
             // Plain text stays text whatever it holds, so reading it can wait until a runner asks.
-            return File.Exists(fullPath) ? TextInputValue.ReadLater(fullPath, itemId, ReadText) : throw new FileNotFoundException(null, fullPath);
+            return knownToExist || File.Exists(fullPath) ? TextInputValue.ReadLater(fullPath, itemId, ReadText) : throw new FileNotFoundException(null, fullPath);
         }
 
         var text = ReadText(fullPath);

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dhee.Bundles;
 using Dhee.Utils;
@@ -12,6 +13,28 @@ namespace Dhee.Walking;
 /// </summary>
 internal static class NodeFingerprint
 {
+    // Property names encoded once: a walk fingerprints every node of the bundle.
+    private static readonly JsonEncodedText PAllowEmptyItems = JsonEncodedText.Encode("allowEmptyItems");
+    private static readonly JsonEncodedText PConfig = JsonEncodedText.Encode("config");
+    private static readonly JsonEncodedText PFiles = JsonEncodedText.Encode("files");
+    private static readonly JsonEncodedText PFormat = JsonEncodedText.Encode("format");
+    private static readonly JsonEncodedText PInputs = JsonEncodedText.Encode("inputs");
+    private static readonly JsonEncodedText PAggregate = JsonEncodedText.Encode("aggregate");
+    private static readonly JsonEncodedText PLimit = JsonEncodedText.Encode("limit");
+    private static readonly JsonEncodedText PSeparator = JsonEncodedText.Encode("separator");
+    private static readonly JsonEncodedText PStrategy = JsonEncodedText.Encode("strategy");
+    private static readonly JsonEncodedText PFrom = JsonEncodedText.Encode("from");
+    private static readonly JsonEncodedText PN = JsonEncodedText.Encode("n");
+    private static readonly JsonEncodedText PScope = JsonEncodedText.Encode("scope");
+    private static readonly JsonEncodedText PUsage = JsonEncodedText.Encode("usage");
+    private static readonly JsonEncodedText PItemKey = JsonEncodedText.Encode("itemKey");
+    private static readonly JsonEncodedText PItemSource = JsonEncodedText.Encode("itemSource");
+    private static readonly JsonEncodedText PKind = JsonEncodedText.Encode("kind");
+    private static readonly JsonEncodedText PPattern = JsonEncodedText.Encode("pattern");
+    private static readonly JsonEncodedText PTool = JsonEncodedText.Encode("tool");
+    private static readonly JsonEncodedText PToolVersion = JsonEncodedText.Encode("toolVersion");
+    private static readonly JsonEncodedText PV = JsonEncodedText.Encode("v");
+
     // One buffer and writer per thread, reset per node: a walk fingerprints every node of the bundle before it starts.
     [ThreadStatic]
     private static System.Buffers.ArrayBufferWriter<byte>? t_buffer;
@@ -34,10 +57,10 @@ internal static class NodeFingerprint
         var w = t_writer ??= new System.Text.Json.Utf8JsonWriter(buffer);
         w.Reset(buffer);
         w.WriteStartObject();
-        w.WriteBoolean("allowEmptyItems", node.AllowEmptyItems);
-        w.WritePropertyName("config");
+        w.WriteBoolean(PAllowEmptyItems, node.AllowEmptyItems);
+        w.WritePropertyName(PConfig);
         CanonicalJson.Write(w, node.Runner.Config);
-        w.WriteStartObject("files");
+        w.WriteStartObject(PFiles);
         if (files is not null)
         {
             foreach (var (key, hash) in files)
@@ -47,40 +70,40 @@ internal static class NodeFingerprint
         }
 
         w.WriteEndObject();
-        w.WriteString("format", EnumText<OutputFormat>.Of(node.Outputs.Format));
-        w.WriteStartArray("inputs");
+        w.WriteString(PFormat, EnumText<OutputFormat>.Of(node.Outputs.Format));
+        w.WriteStartArray(PInputs);
         for (var i = 0; i < node.Inputs.Count; i++)
         {
             var input = node.Inputs[i];
             w.WriteStartObject();
             if (input.Aggregate is { } a)
             {
-                w.WriteStartObject("aggregate");
+                w.WriteStartObject(PAggregate);
                 if (a.Limit is { } limit)
                 {
-                    w.WriteNumber("limit", limit);
+                    w.WriteNumber(PLimit, limit);
                 }
 
-                w.WriteString("separator", a.Separator);
-                w.WriteString("strategy", EnumText<AggregateStrategy>.Of(a.Strategy));
+                w.WriteString(PSeparator, a.Separator);
+                w.WriteString(PStrategy, EnumText<AggregateStrategy>.Of(a.Strategy));
                 w.WriteEndObject();
             }
 
-            w.WriteString("from", input.From);
-            w.WriteNumber("n", input.N);
-            w.WriteString("scope", EnumText<InputScope>.Of(input.Scope));
-            w.WriteString("usage", EnumText<InputUsage>.Of(input.Usage));
+            w.WriteString(PFrom, input.From);
+            w.WriteNumber(PN, input.N);
+            w.WriteString(PScope, EnumText<InputScope>.Of(input.Scope));
+            w.WriteString(PUsage, EnumText<InputUsage>.Of(input.Usage));
             w.WriteEndObject();
         }
 
         w.WriteEndArray();
-        w.WriteString("itemKey", node.ItemKey);
-        w.WriteString("itemSource", node.ItemSource);
-        w.WriteString("kind", EnumText<NodeKind>.Of(node.Kind));
-        w.WriteString("pattern", node.Outputs.Pattern);
-        w.WriteString("tool", node.Runner.Tool);
-        w.WriteString("toolVersion", toolVersion);
-        w.WriteString("v", "nodedef-1");
+        w.WriteString(PItemKey, node.ItemKey);
+        w.WriteString(PItemSource, node.ItemSource);
+        w.WriteString(PKind, EnumText<NodeKind>.Of(node.Kind));
+        w.WriteString(PPattern, node.Outputs.Pattern);
+        w.WriteString(PTool, node.Runner.Tool);
+        w.WriteString(PToolVersion, toolVersion);
+        w.WriteString(PV, "nodedef-1");
         w.WriteEndObject();
         w.Flush();
 
