@@ -230,13 +230,31 @@ internal sealed class WalkJournal : IAsyncDisposable
             return live;
         }
 
-        byte[] bytes;
+        // A pooled buffer: a large project's journal is megabytes, and a fresh array of that size per walk lands on the
+        // large object heap, whose budget then forces a full collection.
+        byte[] rented;
+        int length;
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
         {
-            bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
+            length = checked((int)stream.Length);
+            rented = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+            stream.ReadExactly(rented, 0, length);
         }
 
+        try
+        {
+            return Parse(rented.AsSpan(0, length), out lines, out torn);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static Dictionary<string, JournalRecord> Parse(ReadOnlySpan<byte> bytes, out int lines, out bool torn)
+    {
+        var live = new Dictionary<string, JournalRecord>(StringComparer.Ordinal);
+        torn = false;
         if (TryLoadLatest(bytes, live, out lines))
         {
             return live;
@@ -245,7 +263,7 @@ internal sealed class WalkJournal : IAsyncDisposable
         // Something is torn or damaged: replay every line, skipping the bad ones, and report it so the caller heals the file.
         live.Clear();
         lines = 0;
-        var span = bytes.AsSpan();
+        var span = bytes;
         while (span.Length > 0)
         {
             var newline = span.IndexOf((byte)'\n');
@@ -289,7 +307,7 @@ internal sealed class WalkJournal : IAsyncDisposable
     /// done line per instance, and older walks' lines until compaction). False at the first line that is not a
     /// complete record, leaving the careful replay to the caller.
     /// </summary>
-    private static bool TryLoadLatest(byte[] bytes, Dictionary<string, JournalRecord> live, out int lines)
+    private static bool TryLoadLatest(ReadOnlySpan<byte> bytes, Dictionary<string, JournalRecord> live, out int lines)
     {
         lines = 0;
         if (bytes.Length > 0 && bytes[^1] != (byte)'\n')
@@ -302,11 +320,11 @@ internal sealed class WalkJournal : IAsyncDisposable
         var start = 0;
         while (start < bytes.Length)
         {
-            var length = bytes.AsSpan(start).IndexOf((byte)'\n');
+            var length = bytes[start..].IndexOf((byte)'\n');
             if (length > 0)
             {
                 lines++;
-                if (!TryScanTypeAndKey(bytes.AsSpan(start, length), out var invalidated, out var key))
+                if (!TryScanTypeAndKey(bytes.Slice(start, length), out var invalidated, out var key))
                 {
                     return false;
                 }
@@ -325,7 +343,7 @@ internal sealed class WalkJournal : IAsyncDisposable
                 continue;
             }
 
-            var record = JournalRecordReader.TryRead(bytes.AsSpan(line.Start, line.Length));
+            var record = JournalRecordReader.TryRead(bytes.Slice(line.Start, line.Length));
             if (record is null || record.Key != key)
             {
                 return false;

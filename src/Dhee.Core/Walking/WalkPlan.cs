@@ -19,6 +19,9 @@ internal sealed class PlannedNode
 
     public required string Fingerprint { get; init; }
 
+    /// <summary>Gets the planned node each input reads from, aligned with the node's inputs (null: a bundle input or the node itself).</summary>
+    public required PlannedNode?[] InputNodes { get; init; }
+
     public string Id => Node.Id;
 
     public string Tool => Node.Runner.Tool;
@@ -130,118 +133,119 @@ internal static class WalkPlanner
 {
     public static List<PlannedNode> Plan(Bundle bundle, string target, Func<string, IRunner?> lookup, Func<string, string?> toolVersion, List<ValidationProblem> problems)
     {
-        var count = bundle.Nodes.Count;
-        var byId = new Dictionary<string, BundleNode>(count, StringComparer.Ordinal);
-        var indexOf = new Dictionary<BundleNode, int>(count, ReferenceEqualityComparer.Instance);
+        // Nodes are addressed by their index in the bundle: one id map, and plain arrays for the rest (a dictionary per
+        // property of a 10,000-node bundle is garbage on the large object heap on every walk).
+        var nodes = bundle.Nodes;
+        var count = nodes.Count;
+        var indexById = new Dictionary<string, int>(count, StringComparer.Ordinal);
         for (var i = 0; i < count; i++)
         {
-            var node = bundle.Nodes[i];
-            indexOf.TryAdd(node, i);
-            if (!byId.TryAdd(node.Id, node))
+            if (!indexById.TryAdd(nodes[i].Id, i))
             {
-                problems.Add(Problem($"$.nodes[{i}].id", "walk.duplicate-node", $"node id '{node.Id}' is used twice", "give every node a unique id"));
+                problems.Add(Problem($"$.nodes[{i}].id", "walk.duplicate-node", $"node id '{nodes[i].Id}' is used twice", "give every node a unique id"));
             }
         }
 
         var inputIds = bundle.Inputs.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
-        if (!byId.ContainsKey(target))
+        if (!indexById.TryGetValue(target, out var targetIndex))
         {
-            problems.Add(Problem("$.goal", "walk.unknown-target", $"node '{target}' does not exist", $"use one of: {string.Join(", ", byId.Keys)}"));
+            problems.Add(Problem("$.goal", "walk.unknown-target", $"node '{target}' does not exist", $"use one of: {string.Join(", ", indexById.Keys)}"));
             return [];
         }
 
         // Depth-first from the target, with an explicit stack (a chain of thousands of nodes must not overflow the
         // thread's): post-order is a valid dependency order; a grey node met again is a cycle.
-        var order = new List<BundleNode>(count);
-        var color = new Dictionary<string, int>(count, StringComparer.Ordinal);
-        var upstreamOf = new Dictionary<string, List<(string Id, int Input)>>(count, StringComparer.Ordinal);
+        var order = new List<int>(count);
+        var color = new byte[count];
+        var upstreamOf = new List<(string Id, int Input)>?[count];
         var path = new List<string>();
-        var frames = new Stack<(string Id, int Next)>();
-        Enter(target);
+        var frames = new Stack<(int Index, int Next)>();
+        Enter(targetIndex);
         while (frames.TryPop(out var frame))
         {
-            var (id, next) = frame;
-            var upstreams = upstreamOf[id];
+            var (index, next) = frame;
+            var upstreams = upstreamOf[index]!;
             if (next == upstreams.Count)
             {
                 path.RemoveAt(path.Count - 1);
-                color[id] = 2;
-                order.Add(byId[id]);
+                color[index] = 2;
+                order.Add(index);
                 continue;
             }
 
-            frames.Push((id, next + 1));
+            frames.Push((index, next + 1));
             var (upstream, input) = upstreams[next];
-            if (upstream == id)
+            var node = nodes[index];
+            if (upstream == node.Id)
             {
-                problems.Add(Problem(PathOf(byId[id], input), "walk.cycle", $"node '{id}' takes its own output as input", "only scope 'previousN' may read the node's own earlier items"));
+                problems.Add(Problem(PathOf(node, input), "walk.cycle", $"node '{node.Id}' takes its own output as input", "only scope 'previousN' may read the node's own earlier items"));
                 continue;
             }
 
-            switch (color.GetValueOrDefault(upstream))
+            var upstreamIndex = indexById[upstream];
+            switch (color[upstreamIndex])
             {
                 case 0:
-                    Enter(upstream);
+                    Enter(upstreamIndex);
                     break;
                 case 1:
                     var from = path.IndexOf(upstream);
-                    problems.Add(Problem(PathOf(byId[id], input), "walk.cycle", $"the nodes form a cycle: {string.Join(" → ", path.Skip(from).Append(upstream))}", "remove one of these inputs so the graph is acyclic"));
+                    problems.Add(Problem(PathOf(node, input), "walk.cycle", $"the nodes form a cycle: {string.Join(" → ", path.Skip(from).Append(upstream))}", "remove one of these inputs so the graph is acyclic"));
                     break;
             }
         }
 
-        void Enter(string id)
+        void Enter(int index)
         {
-            color[id] = 1;
-            path.Add(id);
-            upstreamOf[id] = UpstreamOf(byId[id], byId, inputIds, problems);
-            frames.Push((id, 0));
+            color[index] = 1;
+            path.Add(nodes[index].Id);
+            upstreamOf[index] = UpstreamOf(nodes[index], indexById, inputIds, problems);
+            frames.Push((index, 0));
         }
-
-        var planned = new Dictionary<string, PlannedNode>(count, StringComparer.Ordinal);
-        var inOrder = new List<PlannedNode>(order.Count);
 
         // Per tool, not per node: a large DAG has thousands of nodes over a handful of tools, and describing a runner
         // (schemas, manifests) is not free.
         var tools = new Dictionary<string, (IRunner? Runner, RunnerDescription? Description, string? Version)>(StringComparer.Ordinal);
-        foreach (var node in order)
+        foreach (var index in order)
         {
-            if (!tools.ContainsKey(node.Runner.Tool))
+            var tool = nodes[index].Runner.Tool;
+            if (!tools.ContainsKey(tool))
             {
-                var found = lookup(node.Runner.Tool);
-                tools[node.Runner.Tool] = (found, found?.Describe(), found is null ? null : toolVersion(node.Runner.Tool));
+                var found = lookup(tool);
+                tools[tool] = (found, found?.Describe(), found is null ? null : toolVersion(tool));
             }
         }
 
         // Fingerprints (a SHA-256 per node, plus the bundle files its config names) are independent of each other and are
         // most of the planning time of a large bundle: spread them over the cores.
         var fingerprints = new string[order.Count];
-        Parallel.For(0, order.Count, i => fingerprints[i] = NodeFingerprint.Compute(order[i], bundle.BundleDir, tools[order[i].Runner.Tool].Version));
+        Parallel.For(0, order.Count, i => fingerprints[i] = NodeFingerprint.Compute(nodes[order[i]], bundle.BundleDir, tools[nodes[order[i]].Runner.Tool].Version));
 
-        string NodePath(BundleNode node) => $"$.nodes[{indexOf[node]}]"; // only for problems: most bundles have none
-
+        var planned = new PlannedNode?[count];
+        var inOrder = new List<PlannedNode>(order.Count);
         for (var position = 0; position < order.Count; position++)
         {
-            var node = order[position];
+            var index = order[position];
+            var node = nodes[index];
             var tool = tools[node.Runner.Tool];
             var runner = tool.Runner;
             if (runner is null)
             {
-                problems.Add(Problem($"{NodePath(node)}.runner.tool", "walk.runner-missing", $"node '{node.Id}' uses tool '{node.Runner.Tool}', which is not registered",
+                problems.Add(Problem($"$.nodes[{index}].runner.tool", "walk.runner-missing", $"node '{node.Id}' uses tool '{node.Runner.Tool}', which is not registered",
                     $"install the runner package that provides '{node.Runner.Tool}' (for plugins: under ~/.kshana/runners) or register it with the host"));
                 continue;
             }
 
             if (node.Kind == NodeKind.Collection && !OutputPattern.HasItemPlaceholder(node.Outputs.Pattern))
             {
-                problems.Add(Problem($"{NodePath(node)}.outputs.pattern", "walk.pattern-not-per-item", $"collection '{node.Id}' writes every item to '{node.Outputs.Pattern}'",
+                problems.Add(Problem($"$.nodes[{index}].outputs.pattern", "walk.pattern-not-per-item", $"collection '{node.Id}' writes every item to '{node.Outputs.Pattern}'",
                     "put {{item_id}} in the output pattern, for example assets/{{item_id}}.png"));
             }
 
             var sample = OutputPattern.Render(node.Outputs.Pattern, node.Id, "item");
             if (SafePath.Check(sample) is { } unsafePattern)
             {
-                problems.Add(Problem($"{NodePath(node)}.outputs.pattern", "walk.pattern-unsafe", $"node '{node.Id}' output pattern is not a safe project path: {unsafePattern}", "use a relative path inside the project"));
+                problems.Add(Problem($"$.nodes[{index}].outputs.pattern", "walk.pattern-unsafe", $"node '{node.Id}' output pattern is not a safe project path: {unsafePattern}", "use a relative path inside the project"));
             }
 
             for (var i = 0; i < node.Inputs.Count; i++)
@@ -249,27 +253,36 @@ internal static class WalkPlanner
                 var input = node.Inputs[i];
                 if (input.Scope == InputScope.PreviousN && input.N < 1)
                 {
-                    problems.Add(Problem($"{NodePath(node)}.inputs", "walk.previousn", $"node '{node.Id}' input from '{input.From}' has previousN n = {input.N}", "use n ≥ 1"));
+                    problems.Add(Problem($"$.nodes[{index}].inputs", "walk.previousn", $"node '{node.Id}' input from '{input.From}' has previousN n = {input.N}", "use n ≥ 1"));
                 }
             }
 
             var plannedNode = new PlannedNode
             {
                 Node = node,
-                Order = planned.Count,
+                Order = inOrder.Count,
                 Runner = runner,
                 Description = tool.Description!,
                 Fingerprint = fingerprints[position],
+                InputNodes = new PlannedNode?[node.Inputs.Count],
             };
-            planned[node.Id] = plannedNode;
+            planned[index] = plannedNode;
             inOrder.Add(plannedNode);
         }
 
+        PlannedNode? PlannedOf(string id) => indexById.TryGetValue(id, out var index) ? planned[index] : null;
+
         foreach (var p in inOrder)
         {
-            foreach (var (upstream, _) in upstreamOf[p.Id])
+            for (var i = 0; i < p.Node.Inputs.Count; i++)
             {
-                if (upstream != p.Id && planned.TryGetValue(upstream, out var u) && !p.Upstream.Contains(u))
+                var from = p.Node.Inputs[i].From;
+                p.InputNodes[i] = from == p.Id ? null : PlannedOf(from);
+            }
+
+            foreach (var (upstream, _) in upstreamOf[indexById[p.Id]]!)
+            {
+                if (upstream != p.Id && PlannedOf(upstream) is { } u && !p.Upstream.Contains(u))
                 {
                     p.Upstream.Add(u);
                     u.Downstream.Add(p);
@@ -278,7 +291,7 @@ internal static class WalkPlanner
 
             if (p.IsCollection && p.Node.ItemSource is { } source)
             {
-                if (planned.TryGetValue(source, out var sourceNode))
+                if (PlannedOf(source) is { } sourceNode)
                 {
                     p.ItemSourceNode = sourceNode;
                 }
@@ -296,7 +309,7 @@ internal static class WalkPlanner
     private static string PathOf(BundleNode node, int input) => input < 0 ? $"node '{node.Id}' itemSource" : $"node '{node.Id}' inputs[{input}].from";
 
     /// <summary>Lists each upstream id with the index of the input naming it (-1: the item source), reporting unknown ids.</summary>
-    private static List<(string Id, int Input)> UpstreamOf(BundleNode node, Dictionary<string, BundleNode> byId, HashSet<string> inputIds, List<ValidationProblem> problems)
+    private static List<(string Id, int Input)> UpstreamOf(BundleNode node, Dictionary<string, int> indexById, HashSet<string> inputIds, List<ValidationProblem> problems)
     {
         var upstreams = new List<(string Id, int Input)>(node.Inputs.Count + 1);
         for (var i = 0; i < node.Inputs.Count; i++)
@@ -307,7 +320,7 @@ internal static class WalkPlanner
                 continue; // its own earlier items: ordered within the node
             }
 
-            if (byId.ContainsKey(input.From))
+            if (indexById.ContainsKey(input.From))
             {
                 upstreams.Add((input.From, i));
             }
@@ -323,7 +336,7 @@ internal static class WalkPlanner
             {
                 problems.Add(Problem($"node '{node.Id}' itemSource", "walk.item-source", $"collection '{node.Id}' has no itemSource", "name the upstream node (or bundle input) whose output lists the items"));
             }
-            else if (byId.ContainsKey(node.ItemSource))
+            else if (indexById.ContainsKey(node.ItemSource))
             {
                 if (node.ItemSource != node.Id)
                 {

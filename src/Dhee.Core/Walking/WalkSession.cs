@@ -31,7 +31,6 @@ internal sealed class WalkSession
     private readonly string _projectDir;
     private readonly string _target;
     private readonly List<PlannedNode> _nodes;
-    private readonly Dictionary<string, PlannedNode> _byId;
     private readonly Dictionary<string, InputValue> _bundleInputs;
     private readonly WalkJournal _journal;
     private readonly EventLog? _events;
@@ -60,7 +59,7 @@ internal sealed class WalkSession
     private readonly CancellationTokenSource _stop = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _safeDirectories = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Instance, InputValue?> _valueCache = new();
-    private readonly ProjectListing _listing = new();
+    private readonly ProjectListing _listing;
     private readonly InlineStartPolicy _inline = new();
     private long _sequence;
     private int _running;
@@ -78,9 +77,9 @@ internal sealed class WalkSession
         _bundle = bundle;
         _options = options;
         _projectDir = Path.GetFullPath(options.ProjectDir);
+        _listing = new ProjectListing(_projectDir);
         _target = target;
         _nodes = nodes;
-        _byId = nodes.ToDictionary(n => n.Id, StringComparer.Ordinal);
         _bundleInputs = bundleInputs;
         _journal = journal;
         _events = events;
@@ -395,7 +394,7 @@ internal sealed class WalkSession
                 continue;
             }
 
-            if (!_byId.TryGetValue(input.From, out var upstream))
+            if (node.InputNodes[i] is not { } upstream)
             {
                 continue; // a bundle input
             }
@@ -445,7 +444,7 @@ internal sealed class WalkSession
     {
         var record = _journal.Get(instance.Key);
         if (record is { Type: JournalRecord.Done, Output: not null } && record.Fingerprint == instance.Node.Fingerprint && DepsMatch(instance, record)
-            && _listing.FileExists(Path.Combine(_projectDir, record.Output)))
+            && _listing.FileExists(record.Output))
         {
             instance.State = InstanceState.Skipped;
             instance.Stamp = record.Stamp;
@@ -498,7 +497,7 @@ internal sealed class WalkSession
             return "its definition changed (config, prompt, schema, workflow, inputs or pattern)";
         }
 
-        if (record.Output is null || !_listing.FileExists(Path.Combine(_projectDir, record.Output)))
+        if (record.Output is null || !_listing.FileExists(record.Output))
         {
             return $"its output {record.Output} is missing";
         }
@@ -1042,7 +1041,7 @@ internal sealed class WalkSession
 
     private WalkResult BuildResult(bool cancelled, TimeSpan duration)
     {
-        var traces = new List<InstanceTrace>(_total + _nodes.Count);
+        var traces = new List<InstanceTrace>(Math.Max(_total, _nodes.Count));
         int completed = 0, cached = 0, skipped = 0, failed = 0, blocked = 0, notStarted = 0;
         void Count(InstanceStatus status, bool isCached)
         {
