@@ -11,7 +11,9 @@ namespace Dhee.State;
 internal static class JournalRecordReader
 {
     /// <summary>Parses <paramref name="line"/>, or returns null when it is not exactly one well-formed record.</summary>
-    public static JournalRecord? TryRead(ReadOnlySpan<byte> line)
+    /// <param name="line">One journal line, without its newline.</param>
+    /// <param name="pool">Shares the strings that repeat across records, or null.</param>
+    public static JournalRecord? TryRead(ReadOnlySpan<byte> line, JournalStringPool? pool = null)
     {
         try
         {
@@ -29,7 +31,7 @@ internal static class JournalRecordReader
                     return reader.Read() ? null : record;
                 }
 
-                if (reader.TokenType != JsonTokenType.PropertyName || !TryReadProperty(ref reader, record))
+                if (reader.TokenType != JsonTokenType.PropertyName || !TryReadProperty(ref reader, record, pool))
                 {
                     return null;
                 }
@@ -43,7 +45,7 @@ internal static class JournalRecordReader
         }
     }
 
-    private static bool TryReadProperty(ref Utf8JsonReader reader, JournalRecord record)
+    private static bool TryReadProperty(ref Utf8JsonReader reader, JournalRecord record, JournalStringPool? pool)
     {
         var property = Identify(ref reader);
         if (!reader.Read())
@@ -55,38 +57,38 @@ internal static class JournalRecordReader
         DateTimeOffset? time;
         switch (property)
         {
-            case Property.Type when TryGetString(ref reader, out text):
+            case Property.Type when TryGetString(ref reader, pool, out text):
                 record.Type = text ?? string.Empty;
                 return true;
-            case Property.Key when TryGetString(ref reader, out text):
+            case Property.Key when TryGetString(ref reader, pool, out text):
                 record.Key = text ?? string.Empty;
                 return true;
-            case Property.Node when TryGetString(ref reader, out text):
+            case Property.Node when TryGetString(ref reader, pool, out text):
                 record.Node = text;
                 return true;
-            case Property.Tool when TryGetString(ref reader, out text):
+            case Property.Tool when TryGetString(ref reader, pool, out text):
                 record.Tool = text;
                 return true;
-            case Property.Item when TryGetString(ref reader, out text):
+            case Property.Item when TryGetString(ref reader, pool, out text):
                 record.Item = text;
                 return true;
-            case Property.Stamp when TryGetString(ref reader, out text):
+            case Property.Stamp when TryGetString(ref reader, pool, out text):
                 record.Stamp = text;
                 return true;
-            case Property.Fingerprint when TryGetString(ref reader, out text):
+            case Property.Fingerprint when TryGetString(ref reader, null, out text):
                 record.Fingerprint = text;
                 return true;
-            case Property.Output when TryGetString(ref reader, out text):
+            case Property.Output when TryGetString(ref reader, null, out text):
                 record.Output = text;
                 return true;
-            case Property.InputsHash when TryGetString(ref reader, out text):
+            case Property.InputsHash when TryGetString(ref reader, null, out text):
                 record.InputsHash = text;
                 return true;
-            case Property.Error when TryGetString(ref reader, out text):
+            case Property.Error when TryGetString(ref reader, null, out text):
                 record.Error = text;
                 return true;
             case Property.Dependencies:
-                return TryReadDependencies(ref reader, record);
+                return TryReadDependencies(ref reader, record, pool);
             case Property.StartedAt when TryGetTime(ref reader, out time):
                 record.StartedAt = time;
                 return true;
@@ -125,9 +127,11 @@ internal static class JournalRecordReader
             : reader.ValueTextEquals("err"u8) ? Property.Error
             : Property.Unknown;
 
-    private static bool TryGetString(ref Utf8JsonReader reader, out string? value)
+    private static bool TryGetString(ref Utf8JsonReader reader, JournalStringPool? pool, out string? value)
     {
-        value = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+        value = reader.TokenType != JsonTokenType.String ? null
+            : pool is not null && !reader.ValueIsEscaped && !reader.HasValueSequence ? pool.Get(reader.ValueSpan)
+            : reader.GetString();
         return reader.TokenType is JsonTokenType.String or JsonTokenType.Null;
     }
 
@@ -148,7 +152,7 @@ internal static class JournalRecordReader
         return true;
     }
 
-    private static bool TryReadDependencies(ref Utf8JsonReader reader, JournalRecord record)
+    private static bool TryReadDependencies(ref Utf8JsonReader reader, JournalRecord record, JournalStringPool? pool)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
@@ -164,13 +168,13 @@ internal static class JournalRecordReader
         var dependencies = new Dictionary<string, string>(StringComparer.Ordinal);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var key = reader.GetString()!;
-            if (!reader.Read() || reader.TokenType != JsonTokenType.String)
+            var key = pool is not null && !reader.ValueIsEscaped ? pool.Get(reader.ValueSpan) : reader.GetString()!;
+            if (!reader.Read() || !TryGetString(ref reader, pool, out var stamp) || stamp is null)
             {
                 return false;
             }
 
-            dependencies[key] = reader.GetString()!;
+            dependencies[key] = stamp;
         }
 
         if (reader.TokenType != JsonTokenType.EndObject)

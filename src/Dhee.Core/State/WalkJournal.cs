@@ -336,6 +336,7 @@ internal sealed class WalkJournal : IAsyncDisposable
         }
 
         live.EnsureCapacity(latest.Count);
+        var pool = new JournalStringPool();
         foreach (var (key, line) in latest)
         {
             if (line.Invalidated)
@@ -343,13 +344,13 @@ internal sealed class WalkJournal : IAsyncDisposable
                 continue;
             }
 
-            var record = JournalRecordReader.TryRead(bytes.Slice(line.Start, line.Length));
+            var record = JournalRecordReader.TryRead(bytes.Slice(line.Start, line.Length), pool);
             if (record is null || record.Key != key)
             {
                 return false;
             }
 
-            live[key] = record;
+            live[record.Key] = record; // the pooled string: the scan's copy of the key is dropped with the scan
         }
 
         return true;

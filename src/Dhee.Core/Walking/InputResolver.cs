@@ -120,11 +120,11 @@ internal static class InputResolver
             {
                 value = input.Scope switch
                 {
-                    InputScope.All when sources.Count > 0 && sources[0].ItemId is not null =>
+                    InputScope.All when sources.Length > 0 && sources[0].ItemId is not null =>
                         new MapInputValue([.. sources.Select(s => (s.ItemId!, ValueOf(s, projectDir))).Where(p => p.Item2 is not null).Select(p => new KeyValuePair<string, InputValue>(p.Item1, p.Item2!))]),
-                    InputScope.All when sources.Count == 0 => new MapInputValue([]),
+                    InputScope.All when sources.Length == 0 => new MapInputValue([]),
                     InputScope.PreviousN => new ListInputValue([.. sources.Select(s => ValueOf(s, projectDir)).OfType<InputValue>()]),
-                    _ => sources.Count == 0 ? null : ValueOf(sources[0], projectDir),
+                    _ => sources.Length == 0 ? null : ValueOf(sources[0], projectDir),
                 };
             }
 

@@ -45,7 +45,18 @@ internal sealed class PlannedNode
 
     public List<Instance> Instances { get; } = [];
 
-    public Dictionary<string, Instance> ByItem { get; } = new(StringComparer.Ordinal);
+    // Only nodes with items have any; most nodes of a large bundle are stages.
+    private Dictionary<string, Instance>? _byItem;
+
+    /// <summary>Records the instance of an item.</summary>
+    public void AddItem(string itemId, Instance instance) => (_byItem ??= new(StringComparer.Ordinal))[itemId] = instance;
+
+    /// <summary>Finds the instance of an item.</summary>
+    public bool TryGetItem(string itemId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Instance? instance)
+    {
+        instance = null;
+        return _byItem is not null && _byItem.TryGetValue(itemId, out instance);
+    }
 
     public string? Error { get; set; }
 }
@@ -86,7 +97,7 @@ internal sealed class Instance
     public required string OutputPattern { get; init; }
 
     /// <summary>Gets the upstream instances per node input (null for bundle inputs), aligned with the node's inputs.</summary>
-    public List<Instance>?[] Sources { get; init; } = [];
+    public Instance[]?[] Sources { get; init; } = [];
 
     public List<Instance> Deps { get; } = [];
 

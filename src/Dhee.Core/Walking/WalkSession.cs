@@ -234,13 +234,13 @@ internal sealed class WalkSession
                 Index = i,
                 Key = Instance.KeyOf(node.Id, itemId),
                 OutputPattern = OutputPattern.Render(node.Node.Outputs.Pattern, node.Id, itemId),
-                Sources = new List<Instance>?[node.Node.Inputs.Count],
+                Sources = new Instance[]?[node.Node.Inputs.Count],
             };
             instance.ResourceKey = _options.ResourceKeySelector is { } selector ? selector(node.Node, itemId) : DefaultResourceKey(node.Node);
             node.Instances.Add(instance);
             if (itemId is not null)
             {
-                node.ByItem[itemId] = instance;
+                node.AddItem(itemId, instance);
             }
 
             _total++;
@@ -388,7 +388,7 @@ internal sealed class WalkSession
             if (input.From == node.Id)
             {
                 // previousN over the node's own earlier items.
-                var own = node.Instances.Take(instance.Index).Reverse().Take(input.N).ToList();
+                Instance[] own = [.. node.Instances.Take(instance.Index).Reverse().Take(input.N)];
                 instance.Sources[i] = own;
                 AddDeps(instance, own);
                 continue;
@@ -400,7 +400,7 @@ internal sealed class WalkSession
             }
 
             var all = upstream.Instances;
-            List<Instance> sources;
+            Instance[] sources; // arrays, not lists: one object per input of each of thousands of instances
             switch (input.Scope)
             {
                 case InputScope.All:
@@ -410,11 +410,11 @@ internal sealed class WalkSession
                     sources = all.Count > 0 ? [all[0]] : [];
                     break;
                 case InputScope.PreviousN:
-                    var position = instance.ItemId is not null && upstream.ByItem.TryGetValue(instance.ItemId, out var same) ? same.Index : instance.Index;
+                    var position = instance.ItemId is not null && upstream.TryGetItem(instance.ItemId, out var same) ? same.Index : instance.Index;
                     sources = [.. all.Take(position).Reverse().Take(input.N)];
                     break;
                 default:
-                    sources = instance.ItemId is not null && upstream.ByItem.TryGetValue(instance.ItemId, out var match) ? [match]
+                    sources = instance.ItemId is not null && upstream.TryGetItem(instance.ItemId, out var match) ? [match]
                         : all.Count > 0 ? [all[0]] : [];
                     break;
             }
@@ -423,13 +423,13 @@ internal sealed class WalkSession
             AddDeps(instance, sources);
         }
 
-        if (node.ItemSourceNode is { IsCollection: true } source && instance.ItemId is not null && source.ByItem.TryGetValue(instance.ItemId, out var parent))
+        if (node.ItemSourceNode is { IsCollection: true } source && instance.ItemId is not null && source.TryGetItem(instance.ItemId, out var parent))
         {
             AddDeps(instance, [parent]);
         }
     }
 
-    private static void AddDeps(Instance instance, List<Instance> deps)
+    private static void AddDeps(Instance instance, Instance[] deps)
     {
         foreach (var dep in deps)
         {

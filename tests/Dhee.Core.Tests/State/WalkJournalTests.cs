@@ -103,6 +103,23 @@ public sealed class WalkJournalTests : IDisposable
     public void TryRead_MalformedOrMistyped_ReturnsNull(string json)
         => Assert.Null(JournalRecordReader.TryRead(Encoding.UTF8.GetBytes(json)));
 
+    [Fact]
+    public void TryRead_WithPool_SharesRepeatedStringsAndReadsTheSame()
+    {
+        var pool = new JournalStringPool();
+        var a = new JournalRecord { Type = JournalRecord.Done, Key = "a", Node = "a", Tool = "llm.generate", Stamp = "s1", Dependencies = new() { ["b"] = "s2" } };
+        var b = new JournalRecord { Type = JournalRecord.Done, Key = "b", Node = "b", Tool = "llm.generate", Stamp = "s2", Error = "caf\u00e9 \"x\"" };
+
+        var readA = JournalRecordReader.TryRead(Encoding.UTF8.GetBytes(WalkJournal.Serialize(a).TrimEnd('\n')), pool)!;
+        var readB = JournalRecordReader.TryRead(Encoding.UTF8.GetBytes(WalkJournal.Serialize(b).TrimEnd('\n')), pool)!;
+
+        Assert.Equal(WalkJournal.Serialize(a), WalkJournal.Serialize(readA));
+        Assert.Equal(WalkJournal.Serialize(b), WalkJournal.Serialize(readB));
+        Assert.Same(readA.Tool, readB.Tool);
+        Assert.Same(readA.Dependencies!.Keys.Single(), readB.Key);
+        Assert.Same(readA.Dependencies["b"], readB.Stamp);
+    }
+
     public void Dispose() => _project.Dispose();
 
     private async Task WriteJournalAsync(params JournalRecord[] records)
