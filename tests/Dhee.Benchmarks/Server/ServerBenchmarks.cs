@@ -81,13 +81,22 @@ internal static class ServerBenchmarks
         // Warm-up, not measured: a fresh process otherwise spends the measured rounds JIT-compiling and tiering up the
         // server's and the clients' code on the same two cores.
         var warm = await MeasureFanOutAsync(subscribers: 100, events / 4).ConfigureAwait(false);
-        var one = await MeasureFanOutAsync(subscribers: 1, events).ConfigureAwait(false);
-        var hundred = await MeasureFanOutAsync(subscribers: 100, events).ConfigureAwait(false);
-        var added = hundred.MedianMs - one.MedianMs;
-        return new BenchmarkRow("#8", $"SSE fan-out: 100 subscribers × {events:N0} events, added median latency", "< 1 ms added",
-            string.Create(CultureInfo.InvariantCulture, $"+{added:F3} ms (median {hundred.MedianMs:F3} ms, p95 {hundred.P95Ms:F3} ms)"),
-            string.Create(CultureInfo.InvariantCulture, $"1 subscriber: median {one.MedianMs:F3} ms"), hundred.MedianMs / Math.Max(one.MedianMs, 0.001),
-            added < 1, warm.Complete && hundred.Complete && one.Complete);
+        // Three rounds, each a one-subscriber baseline then 100 subscribers, and the middle round reported: one round's
+        // figure moves by ±0.2 ms with the other jobs on the machine's two cores.
+        var rounds = new List<(double Added, (double MedianMs, double P95Ms, bool Complete) One, (double MedianMs, double P95Ms, bool Complete) Hundred)>();
+        for (var round = 0; round < 3; round++)
+        {
+            var one = await MeasureFanOutAsync(subscribers: 1, events).ConfigureAwait(false);
+            var hundred = await MeasureFanOutAsync(subscribers: 100, events).ConfigureAwait(false);
+            rounds.Add((hundred.MedianMs - one.MedianMs, one, hundred));
+        }
+
+        var middle = rounds.OrderBy(r => r.Added).ElementAt(1);
+        var all = string.Join(", ", rounds.Select(r => r.Added.ToString("+0.000", CultureInfo.InvariantCulture)));
+        return new BenchmarkRow("#8", $"SSE fan-out: 100 subscribers × {events:N0} events, added median latency (middle of 3 rounds)", "< 1 ms added",
+            string.Create(CultureInfo.InvariantCulture, $"+{middle.Added:F3} ms (median {middle.Hundred.MedianMs:F3} ms, p95 {middle.Hundred.P95Ms:F3} ms; rounds {all})"),
+            string.Create(CultureInfo.InvariantCulture, $"1 subscriber: median {middle.One.MedianMs:F3} ms"), middle.Hundred.MedianMs / Math.Max(middle.One.MedianMs, 0.001),
+            middle.Added < 1, warm.Complete && rounds.All(r => r.One.Complete && r.Hundred.Complete));
     }
 
     private static async Task<(double MedianMs, double P95Ms, bool Complete)> MeasureFanOutAsync(int subscribers, int events)
