@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -116,10 +115,8 @@ internal sealed class EventLog : IAsyncDisposable
 
     private async Task WriteLoopAsync()
     {
-        const int ChunkBytes = 64 * 1024;
         var reader = _queue.Reader;
-        var buffer = new ArrayBufferWriter<byte>(ChunkBytes + (16 * 1024));
-        using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
+        using var lines = new JsonLinesBuffer();
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             // Let a burst of events share one write, unless the log is closing and the walk waits for the last ones.
@@ -128,42 +125,20 @@ internal sealed class EventLog : IAsyncDisposable
                 await Task.WhenAny(_closing.Task, Task.Delay(2)).ConfigureAwait(false);
             }
 
-            while (reader.TryRead(out var walkEvent))
+            try
             {
-                // One writer over one buffer for the whole burst: no per-event stream, writer or metadata lookups. The
-                // buffer goes out in chunks, so a burst of thousands of events does not grow it.
-                json.Reset(buffer);
-                JsonSerializer.Serialize(json, walkEvent, WalkEventJsonContext.Default.WalkEvent);
-                json.Flush();
-                buffer.GetSpan(1)[0] = (byte)'\n';
-                buffer.Advance(1);
-                if (buffer.WrittenCount >= ChunkBytes)
+                while (reader.TryRead(out var walkEvent))
                 {
-                    WriteOut(buffer, flush: false);
+                    lines.Append(walkEvent, WalkEventJsonContext.Default.WalkEvent, _stream);
                 }
-            }
 
-            WriteOut(buffer, flush: true);
-        }
-    }
-
-    private void WriteOut(ArrayBufferWriter<byte> buffer, bool flush)
-    {
-        try
-        {
-            _stream.Write(buffer.WrittenSpan);
-            if (flush)
-            {
+                lines.WriteTo(_stream);
                 _stream.Flush();
             }
-        }
-        catch (IOException)
-        {
-            // Events are a convenience for hosts; the journal is the source of truth, so a full disk here must not fail the walk.
-        }
-        finally
-        {
-            buffer.ResetWrittenCount();
+            catch (IOException)
+            {
+                // Events are a convenience for hosts; the journal is the source of truth, so a full disk here must not fail the walk.
+            }
         }
     }
 }

@@ -222,12 +222,11 @@ internal sealed class WalkJournal : IAsyncDisposable
 
     private static Dictionary<string, JournalRecord> Load(string path, out int lines, out bool torn)
     {
-        var live = new Dictionary<string, JournalRecord>(StringComparer.Ordinal);
-        lines = 0;
-        torn = false;
         if (!File.Exists(path))
         {
-            return live;
+            lines = 0;
+            torn = false;
+            return new Dictionary<string, JournalRecord>(StringComparer.Ordinal);
         }
 
         // A pooled buffer: a large project's journal is megabytes, and a fresh array of that size per walk lands on the
@@ -416,8 +415,8 @@ internal sealed class WalkJournal : IAsyncDisposable
 
     private void WriteRecords()
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
-        using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
+        using var lines = new JsonLinesBuffer();
+        var batch = new List<JournalRecord>();
         var waiting = new List<TaskCompletionSource>();
         var reader = _queue.Reader;
         var lastSync = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -437,15 +436,14 @@ internal sealed class WalkJournal : IAsyncDisposable
                 // Renewed before the queue is drained: a request queued after the drain signals the new one.
                 Volatile.Write(ref _flushRequested, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             }
-            buffer.ResetWrittenCount();
+
+            batch.Clear();
             waiting.Clear();
-            var appended = 0;
             while (reader.TryRead(out var item))
             {
                 if (item.Record is not null)
                 {
-                    WriteLine(json, buffer, item.Record);
-                    appended++;
+                    batch.Add(item.Record);
                 }
 
                 if (item.Flushed is not null)
@@ -456,12 +454,17 @@ internal sealed class WalkJournal : IAsyncDisposable
 
             try
             {
-                if (appended > 0 && _stream is not null)
+                if (batch.Count > 0 && _stream is not null)
                 {
-                    _stream.Write(buffer.WrittenSpan);
+                    foreach (var record in batch)
+                    {
+                        lines.Append(record, Json, _stream);
+                    }
+
+                    lines.WriteTo(_stream);
                     _stream.Flush(flushToDisk: true);
                     lastSync = System.Diagnostics.Stopwatch.GetTimestamp();
-                    _lines += appended;
+                    _lines += batch.Count;
                     int liveCount;
                     lock (_liveLock)
                     {
@@ -503,20 +506,14 @@ internal sealed class WalkJournal : IAsyncDisposable
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var lines = new JsonLinesBuffer())
             {
-                var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
-                using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
                 foreach (var record in records)
                 {
-                    WriteLine(json, buffer, record);
-                    if (buffer.WrittenCount >= 60 * 1024)
-                    {
-                        stream.Write(buffer.WrittenSpan);
-                        buffer.ResetWrittenCount();
-                    }
+                    lines.Append(record, Json, stream);
                 }
 
-                stream.Write(buffer.WrittenSpan);
+                lines.WriteTo(stream);
                 stream.Flush(flushToDisk: true);
             }
 
@@ -530,16 +527,6 @@ internal sealed class WalkJournal : IAsyncDisposable
 
         _lines = records.Count;
         Compactions++;
-    }
-
-    /// <summary>Appends one record and its newline to <paramref name="buffer"/> (the writer form avoids the serializer's per-call stream state).</summary>
-    private static void WriteLine(Utf8JsonWriter json, System.Buffers.ArrayBufferWriter<byte> buffer, JournalRecord record)
-    {
-        json.Reset(buffer);
-        JsonSerializer.Serialize(json, record, Json);
-        json.Flush();
-        buffer.GetSpan(1)[0] = (byte)'\n';
-        buffer.Advance(1);
     }
 
     /// <summary>Formats a record as one journal line (for tests and tools).</summary>
