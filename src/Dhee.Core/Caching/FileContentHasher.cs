@@ -21,19 +21,41 @@ internal sealed class FileContentHasher
     /// <summary>Returns the lowercase hex SHA-256 of the file's bytes.</summary>
     public async ValueTask<string> HashAsync(string path, CancellationToken cancellationToken)
     {
+        var key = KeyOf(path);
+        if (_memo.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        return Remember(key, await HashFileAsync(key.Path, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Returns the lowercase hex SHA-256 of the file's bytes, reading it synchronously (small files such as a bundle's templates).</summary>
+    public string Hash(string path)
+    {
+        var key = KeyOf(path);
+        if (_memo.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        using var stream = new FileStream(key.Path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
+        return Remember(key, Convert.ToHexStringLower(SHA256.HashData(stream)));
+    }
+
+    private static (string Path, long Length, long Ticks) KeyOf(string path)
+    {
         var info = new FileInfo(path);
         if (!info.Exists)
         {
             throw new FileNotFoundException($"Cannot hash '{path}' for a cache key: the file does not exist. Make sure the node that produces it ran, or fix the path.", path);
         }
 
-        var key = (info.FullName, info.Length, info.LastWriteTimeUtc.Ticks);
-        if (_memo.TryGetValue(key, out var known))
-        {
-            return known;
-        }
+        return (info.FullName, info.Length, info.LastWriteTimeUtc.Ticks);
+    }
 
-        var hash = await HashFileAsync(info.FullName, cancellationToken).ConfigureAwait(false);
+    private string Remember((string Path, long Length, long Ticks) key, string hash)
+    {
         Interlocked.Increment(ref _filesHashed);
         _memo[key] = hash;
         return hash;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dhee.Bundles;
+using Dhee.Caching;
 using Dhee.Utils;
 
 namespace Dhee.Walking;
@@ -43,12 +44,16 @@ internal static class NodeFingerprint
     [ThreadStatic]
     private static IncrementalHash? t_hash; // reused: a one-shot hash sets up a new digest context per call
 
-    public static string Compute(BundleNode node, string? bundleDir, string? toolVersion)
+    /// <param name="node">The node.</param>
+    /// <param name="bundleDir">The bundle's folder, where config values may name files.</param>
+    /// <param name="toolVersion">The runner's version, if known.</param>
+    /// <param name="files">Hashes each bundle file once however many nodes name it (a template shared by a bundle's nodes).</param>
+    public static string Compute(BundleNode node, string? bundleDir, string? toolVersion, FileContentHasher files)
     {
-        SortedDictionary<string, string>? files = null;
+        SortedDictionary<string, string>? hashes = null;
         if (bundleDir is not null)
         {
-            CollectFiles(node.Runner.Config, "config", bundleDir, ref files);
+            CollectFiles(node.Runner.Config, "config", bundleDir, files, ref hashes);
         }
 
         // Keys are written in ordinal order by hand: the same canonical form as CanonicalJson, without building a tree.
@@ -61,9 +66,9 @@ internal static class NodeFingerprint
         w.WritePropertyName(PConfig);
         CanonicalJson.Write(w, node.Runner.Config);
         w.WriteStartObject(PFiles);
-        if (files is not null)
+        if (hashes is not null)
         {
-            foreach (var (key, hash) in files)
+            foreach (var (key, hash) in hashes)
             {
                 w.WriteString(key, hash);
             }
@@ -114,28 +119,28 @@ internal static class NodeFingerprint
         return Convert.ToHexStringLower(digest);
     }
 
-    private static void CollectFiles(JsonNode? node, string path, string bundleDir, ref SortedDictionary<string, string>? files)
+    private static void CollectFiles(JsonNode? node, string path, string bundleDir, FileContentHasher files, ref SortedDictionary<string, string>? hashes)
     {
         switch (node)
         {
             case JsonObject obj:
                 foreach (var (key, value) in obj)
                 {
-                    CollectFiles(value, $"{path}.{key}", bundleDir, ref files);
+                    CollectFiles(value, $"{path}.{key}", bundleDir, files, ref hashes);
                 }
 
                 break;
             case JsonArray array:
                 for (var i = 0; i < array.Count; i++)
                 {
-                    CollectFiles(array[i], $"{path}[{i}]", bundleDir, ref files);
+                    CollectFiles(array[i], $"{path}[{i}]", bundleDir, files, ref hashes);
                 }
 
                 break;
             case JsonValue value when value.TryGetValue<string>(out var text) && LooksLikePath(text):
                 if (SafePath.TryResolve(bundleDir, text, out var full, out _) && File.Exists(full))
                 {
-                    (files ??= new SortedDictionary<string, string>(StringComparer.Ordinal))[path] = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(full)));
+                    (hashes ??= new SortedDictionary<string, string>(StringComparer.Ordinal))[path] = files.Hash(full);
                 }
 
                 break;

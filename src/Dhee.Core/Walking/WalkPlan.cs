@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Dhee.Bundles;
+using Dhee.Caching;
 using Dhee.Runners;
 using Dhee.Utils;
 using Dhee.Validation;
@@ -230,7 +231,8 @@ internal static class WalkPlanner
         // Fingerprints (a SHA-256 per node, plus the bundle files its config names) are independent of each other and are
         // most of the planning time of a large bundle: spread them over the cores.
         var fingerprints = new string[order.Count];
-        Parallel.For(0, order.Count, i => fingerprints[i] = NodeFingerprint.Compute(nodes[order[i]], bundle.BundleDir, tools[nodes[order[i]].Runner.Tool].Version));
+        var files = new FileContentHasher();
+        Parallel.For(0, order.Count, i => fingerprints[i] = NodeFingerprint.Compute(nodes[order[i]], bundle.BundleDir, tools[nodes[order[i]].Runner.Tool].Version, files));
 
         var planned = new PlannedNode?[count];
         var inOrder = new List<PlannedNode>(order.Count);
