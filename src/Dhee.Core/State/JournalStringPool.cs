@@ -15,8 +15,8 @@ internal sealed class JournalStringPool
     /// <summary>Gets the string of a UTF-8 value, reusing an earlier equal one.</summary>
     public string Get(ReadOnlySpan<byte> utf8)
     {
-        var rented = utf8.Length > StackLimit ? new char[Encoding.UTF8.GetMaxCharCount(utf8.Length)] : null;
-        Span<char> chars = rented ?? stackalloc char[StackLimit];
+        var longValue = utf8.Length > StackLimit ? new char[Encoding.UTF8.GetMaxCharCount(utf8.Length)] : null;
+        Span<char> chars = longValue ?? stackalloc char[StackLimit];
         chars = chars[..Encoding.UTF8.GetChars(utf8, chars)];
         var lookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
         if (lookup.TryGetValue(chars, out var known))

@@ -193,14 +193,16 @@ internal static class InputResolver
 
     /// <summary>
     /// Reads a text output. Most are small, and a walk reads one per upstream instance: reading the exact bytes avoids
-    /// the reader buffers <see cref="File.ReadAllText(string)"/> allocates. UTF-16/32 byte-order marks still go through it.
+    /// the reader buffers <see cref="File.ReadAllText(string)"/> allocates. Text that may start with a UTF-16/32 byte-order
+    /// mark is decoded from the same bytes by a reader that detects it.
     /// </summary>
     private static string ReadText(string fullPath)
     {
         var bytes = File.ReadAllBytes(fullPath);
         if (bytes.Length >= 2 && (bytes[0] is 0xFE or 0xFF || (bytes[0] == 0 && bytes[1] == 0)))
         {
-            return File.ReadAllText(fullPath);
+            using var reader = new StreamReader(new MemoryStream(bytes), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            return reader.ReadToEnd();
         }
 
         var utf8Bom = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;

@@ -38,5 +38,22 @@ public sealed class InputResolverTests : IDisposable
         Assert.Equal(1, (int)value.Value!["k"]!);
     }
 
+    [Theory]
+    [InlineData("utf-16")]
+    [InlineData("utf-16BE")]
+    [InlineData("utf-32")]
+    [InlineData("utf-8")]
+    public void FromFile_TextWithByteOrderMark_DecodedInItsEncoding(string encodingName)
+    {
+        var path = Path.Combine(_project.Path, "out", "bom.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var encoding = System.Text.Encoding.GetEncoding(encodingName);
+        File.WriteAllBytes(path, [.. encoding.GetPreamble(), .. encoding.GetBytes("naïve — café")]);
+
+        var value = Assert.IsType<TextInputValue>(InputResolver.FromFile(path, null, OutputFormat.Text));
+
+        Assert.Equal("naïve — café", value.Text);
+    }
+
     public void Dispose() => _project.Dispose();
 }
