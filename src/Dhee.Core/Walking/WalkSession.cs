@@ -728,7 +728,7 @@ internal sealed class WalkSession
         var node = instance.Node;
         if (!TryResolveInProject(instance.OutputPattern, out var outputFull, out var pathError, createFolder: true))
         {
-            return Outcome.Fail($"node {instance.Label}: output path '{instance.OutputPattern}' is not safe: {pathError}. Fix the output pattern or the item id.");
+            return Outcome.Fail($"node {instance.Label}: output path '{instance.OutputPattern}' cannot be used: {pathError}. Fix the output pattern or the item id, or move what is in the way.");
         }
 
         var inputs = InputResolver.Resolve(instance, _bundleInputs, _projectDir, _valueCache);

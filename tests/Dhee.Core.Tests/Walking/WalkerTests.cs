@@ -487,8 +487,8 @@ public sealed class WalkerTests : IDisposable
         var result = await new Walker([runner]).WalkAsync(Bundle("a", Stage("a")), Options(_project));
 
         var failure = Assert.Single(result.Failures);
-        Assert.Contains("'out'", failure.Message, StringComparison.Ordinal);
-        Assert.Contains("cannot be created", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("node a: output path 'out/a.txt' cannot be used", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("its folder 'out' cannot be created", failure.Message, StringComparison.Ordinal);
         Assert.Empty(runner.Calls);
     }
 
