@@ -111,6 +111,31 @@ internal sealed class RunPodJsonScanner
         _pos++;
     }
 
+    // Right after an opening bracket: consumes the closing one of an empty object or array.
+    private async ValueTask<bool> TryCloseAsync(byte close)
+    {
+        if (await PeekAsync().ConfigureAwait(false) != close)
+        {
+            return false;
+        }
+
+        _pos++;
+        return true;
+    }
+
+    // After a member or element: true at the closing bracket, false at a ',' (another follows).
+    private async ValueTask<bool> CommaOrCloseAsync(byte close, string container)
+    {
+        var next = await PeekAsync().ConfigureAwait(false);
+        _pos++;
+        if (next == close)
+        {
+            return true;
+        }
+
+        return next == (byte)',' ? false : throw Invalid($"expected ',' or '{(char)close}' in {container}");
+    }
+
     private async ValueTask<JsonNode?> ReadValueAsync(string path, int depth)
     {
         if (depth > MaxDepth)
@@ -125,57 +150,39 @@ internal sealed class RunPodJsonScanner
             {
                 _pos++;
                 var obj = new JsonObject();
-                if (await PeekAsync().ConfigureAwait(false) == (byte)'}')
+                if (await TryCloseAsync((byte)'}').ConfigureAwait(false))
                 {
-                    _pos++;
                     return obj;
                 }
 
-                while (true)
+                do
                 {
                     await ExpectAsync((byte)'"').ConfigureAwait(false);
                     var key = await ReadStringAsync(1024, null).ConfigureAwait(false);
                     await ExpectAsync((byte)':').ConfigureAwait(false);
                     obj[key] = await ReadValueAsync(Pointer(path, key), depth + 1).ConfigureAwait(false);
-                    var next = await PeekAsync().ConfigureAwait(false);
-                    _pos++;
-                    if (next == (byte)'}')
-                    {
-                        return obj;
-                    }
-
-                    if (next != (byte)',')
-                    {
-                        throw Invalid("expected ',' or '}' in an object");
-                    }
                 }
+                while (!await CommaOrCloseAsync((byte)'}', "an object").ConfigureAwait(false));
+
+                return obj;
             }
 
             case (byte)'[':
             {
                 _pos++;
                 var array = new JsonArray();
-                if (await PeekAsync().ConfigureAwait(false) == (byte)']')
+                if (await TryCloseAsync((byte)']').ConfigureAwait(false))
                 {
-                    _pos++;
                     return array;
                 }
 
-                while (true)
+                do
                 {
                     array.Add(await ReadValueAsync(Pointer(path, array.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)), depth + 1).ConfigureAwait(false));
-                    var next = await PeekAsync().ConfigureAwait(false);
-                    _pos++;
-                    if (next == (byte)']')
-                    {
-                        return array;
-                    }
-
-                    if (next != (byte)',')
-                    {
-                        throw Invalid("expected ',' or ']' in an array");
-                    }
                 }
+                while (!await CommaOrCloseAsync((byte)']', "an array").ConfigureAwait(false));
+
+                return array;
             }
 
             case (byte)'"':

@@ -8,6 +8,7 @@ using Dhee.Endpoints;
 using Dhee.Testing;
 using Dhee.Testing.Comfy;
 using Dhee.Testing.RunPod;
+using Dhee.Tests.Walking;
 using Dhee.Walking;
 
 namespace Dhee.Tests.Diagnostics;
@@ -153,22 +154,10 @@ public sealed class ComfyTelemetryTests : IDisposable
              "2": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0]}},
              "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "inverted"}}}
             """);
-        static BundleNode Node(string id) => new()
-        {
-            Id = id,
-            Kind = NodeKind.Stage,
-            Outputs = new NodeOutputs { Format = OutputFormat.Image, Pattern = $"out/{id}.png" },
-            Runner = new NodeRunner { Tool = ComfyWorkflowRunner.Tool, Config = new JsonObject { ["workflowPath"] = id + ".json", ["endpoint"] = "gen" } },
-        };
-        var last = new BundleNode
-        {
-            Id = "both",
-            Kind = NodeKind.Stage,
-            Inputs = [new NodeInput { From = "plain" }, new NodeInput { From = "inverted" }],
-            Outputs = new NodeOutputs { Format = OutputFormat.Image, Pattern = "out/both.png" },
-            Runner = new NodeRunner { Tool = ComfyWorkflowRunner.Tool, Config = new JsonObject { ["workflowPath"] = "plain.json", ["endpoint"] = "gen" } },
-        };
-        return new Bundle { Id = "telemetry", Goal = "both", Nodes = [Node("plain"), Node("inverted"), last], BundleDir = bundleDir };
+        static BundleNode Node(string id, string workflow, params NodeInput[] inputs)
+            => WalkTestKit.Stage(id, ComfyWorkflowRunner.Tool, format: OutputFormat.Image, config: new JsonObject { ["workflowPath"] = workflow + ".json", ["endpoint"] = "gen" }, inputs: inputs);
+        BundleNode[] nodes = [Node("plain", "plain"), Node("inverted", "inverted"), Node("both", "plain", new NodeInput { From = "plain" }, new NodeInput { From = "inverted" })];
+        return new Bundle { Id = "telemetry", Goal = "both", Nodes = nodes, BundleDir = bundleDir };
     }
 
     private async Task<WalkResult> WalkAsync(Bundle bundle, string project, EndpointOptions endpoints, string? to = null)

@@ -7,6 +7,7 @@ using Dhee.Endpoints;
 using Dhee.Testing;
 using Dhee.Testing.Comfy;
 using Dhee.Testing.RunPod;
+using Dhee.Tests.Walking;
 using Dhee.Walking;
 using Microsoft.Extensions.Logging;
 
@@ -136,14 +137,8 @@ public sealed class CredentialLoggingTests : IDisposable
             {"1": {"class_type": "EmptyImage", "inputs": {"width": 16, "height": 16, "batch_size": 1, "color": 1234}},
              "3": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "plain"}}}
             """);
-        static BundleNode Node(string id, string endpoint, params NodeInput[] inputs) => new()
-        {
-            Id = id,
-            Kind = NodeKind.Stage,
-            Inputs = inputs,
-            Outputs = new NodeOutputs { Format = OutputFormat.Image, Pattern = $"out/{id}.png" },
-            Runner = new NodeRunner { Tool = ComfyWorkflowRunner.Tool, Config = new JsonObject { ["workflowPath"] = "plain.json", ["endpoint"] = endpoint } },
-        };
+        static BundleNode Node(string id, string endpoint, params NodeInput[] inputs)
+            => WalkTestKit.Stage(id, ComfyWorkflowRunner.Tool, format: OutputFormat.Image, config: new JsonObject { ["workflowPath"] = "plain.json", ["endpoint"] = endpoint }, inputs: inputs);
         BundleNode[] nodes =
         [
             Node("local", "gen"),

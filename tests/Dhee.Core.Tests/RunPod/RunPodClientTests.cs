@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Dhee.RunPod;
 using Dhee.Testing;
 using Dhee.Testing.RunPod;
+using Dhee.Tests.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 namespace Dhee.Tests.RunPod;
 
@@ -18,7 +20,7 @@ public sealed class RunPodClientTests : IDisposable
          "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "rp"}}}
         """)!;
 
-    private static RunPodClient Client(LoopbackRunPodServer server, CapturingLogger? log = null, Action<RunPodClientOptions>? configure = null)
+    private static RunPodClient Client(LoopbackRunPodServer server, ILogger? log = null, Action<RunPodClientOptions>? configure = null)
     {
         var options = new RunPodClientOptions { EndpointId = server.EndpointId, ApiBase = server.ApiBase, ApiKey = server.ApiKey, PollInitialDelay = TimeSpan.FromMilliseconds(10), PollMaxDelay = TimeSpan.FromMilliseconds(50) };
         configure?.Invoke(options);
@@ -225,7 +227,8 @@ public sealed class RunPodClientTests : IDisposable
     public async Task Calls_NeverLogOrReportTheApiKey()
     {
         await using var server = await LoopbackRunPodServer.StartAsync(new LoopbackRunPodServerOptions { ApiKey = "rpa_SECRET_123456" });
-        var log = new CapturingLogger();
+        var logs = new CapturingLoggerProvider();
+        var log = logs.CreateLogger(nameof(RunPodClient));
         var client = Client(server, log);
         server.Faults.RateLimitNext("status", 1, 0);
         var job = await client.SubmitAsync(Input());
@@ -235,10 +238,10 @@ public sealed class RunPodClientTests : IDisposable
         var ex = await Assert.ThrowsAsync<RunPodException>(() => wrong.SubmitAsync(Input()));
         Assert.Equal(HttpStatusCode.Unauthorized, ex.StatusCode);
         Assert.Contains("RUNPOD_API_KEY", ex.Message, StringComparison.Ordinal);
-        Assert.NotEmpty(log.Lines);
-        Assert.Contains(job.Id, log.All, StringComparison.Ordinal);
-        Assert.DoesNotContain("SECRET", log.All, StringComparison.Ordinal);
-        Assert.DoesNotContain("WRONG_999", log.All + ex.Message, StringComparison.Ordinal);
+        Assert.NotEmpty(logs.Entries);
+        Assert.Contains(job.Id, logs.AllText, StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRET", logs.AllText, StringComparison.Ordinal);
+        Assert.DoesNotContain("WRONG_999", logs.AllText + ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -82,6 +82,9 @@ public sealed class RunPodJsonScannerTests
     [InlineData("""{"a": "open""")]
     [InlineData("""{"a" 1}""")]
     [InlineData("""{"a": 1} trailing""")]
+    [InlineData("""{"a": 1 "b": 2}""")]
+    [InlineData("""[1 2]""")]
+    [InlineData("""[1,""")]
     public async Task Read_BrokenJson_Throws(string json)
         => await Assert.ThrowsAnyAsync<JsonException>(() => ScanAsync(json));
 }

@@ -27,14 +27,8 @@ public sealed class RunPodWalkTests : IDisposable
              "2": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0]}},
              "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "walk"}}}
             """);
-        BundleNode Node(string id, params NodeInput[] inputs) => new()
-        {
-            Id = id,
-            Inputs = inputs,
-            Kind = NodeKind.Stage,
-            Outputs = new NodeOutputs { Format = OutputFormat.Image, Pattern = $"out/{id}.png" },
-            Runner = new NodeRunner { Tool = ComfyWorkflowRunner.Tool, Config = new JsonObject { ["workflowPath"] = "gradient.json", ["endpoint"] = "gen" } },
-        };
+        static BundleNode Node(string id, params NodeInput[] inputs)
+            => WalkTestKit.Stage(id, ComfyWorkflowRunner.Tool, format: OutputFormat.Image, config: new JsonObject { ["workflowPath"] = "gradient.json", ["endpoint"] = "gen" }, inputs: inputs);
         return new Bundle { Id = "same-bundle", Goal = "b", Nodes = [Node("a"), Node("b", new NodeInput { From = "a" })], BundleDir = bundleDir };
     }
 
@@ -101,13 +95,8 @@ public sealed class RunPodWalkTests : IDisposable
             {"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 7}},
              "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "limit"}}}
             """);
-        BundleNode Node(string id, string endpoint) => new()
-        {
-            Id = id,
-            Kind = NodeKind.Stage,
-            Outputs = new NodeOutputs { Format = OutputFormat.Image, Pattern = $"out/{id}.png" },
-            Runner = new NodeRunner { Tool = ComfyWorkflowRunner.Tool, Config = new JsonObject { ["workflowPath"] = "wf.json", ["endpoint"] = endpoint } },
-        };
+        static BundleNode Node(string id, string endpoint)
+            => WalkTestKit.Stage(id, ComfyWorkflowRunner.Tool, format: OutputFormat.Image, config: new JsonObject { ["workflowPath"] = "wf.json", ["endpoint"] = endpoint });
         var work = Enumerable.Range(0, 4).SelectMany(i => new[] { Node($"one{i}", "one"), Node($"two{i}", "two") }).ToList();
         var join = WalkTestKit.Stage("join", inputs: [.. work.Select(n => WalkTestKit.From(n.Id))]);
         var bundle = new Bundle { Id = "limits", Goal = "join", Nodes = [.. work, join], BundleDir = bundleDir };
