@@ -211,7 +211,7 @@ public sealed class EndpointResolver
         {
             if (EndpointDefinition.IsRunPodUrl(member))
             {
-                if (string.IsNullOrWhiteSpace(member["runpod://".Length..].Trim('/')))
+                if (string.IsNullOrWhiteSpace(EndpointDefinition.RunPodIdOf(member)))
                 {
                     error = $"'{Utils.UrlRedaction.ForDisplay(member)}' names no RunPod endpoint id: use runpod://<endpoint id>";
                     return false;
