@@ -15,8 +15,6 @@ internal sealed class ComfyUiGraphFlattener
     private const string SubgraphInputNode = "-10";
     private const string SubgraphOutputNode = "-20";
     private const int MaxDepth = 32;
-    private const int ModeMuted = 2;
-    private const int ModeBypassed = 4;
 
     private readonly ComfyObjectInfo _info;
     private readonly List<ComfyConversionDiagnostic> _diagnostics;
@@ -87,8 +85,6 @@ internal sealed class ComfyUiGraphFlattener
 
         return x.Length.CompareTo(y.Length);
     }
-
-    private static int ModeOf(JsonObject node) => node["mode"] is JsonValue m && m.TryGetValue<int>(out var mv) ? mv : 0;
 
     private static bool HasLink(JsonNode? link) => link is JsonValue v && v.GetValueKind() != JsonValueKind.Null;
 
@@ -187,14 +183,14 @@ internal sealed class ComfyUiGraphFlattener
         var uiOutputs = (node["outputs"] as JsonArray ?? []).OfType<JsonObject>().ToList();
         IReadOnlyList<FlatLink?> result = [.. uiOutputs.Select(_ => (FlatLink?)null)];
         scope.Expanded[id] = result; // a cycle through this container resolves to nothing instead of recursing
-        var mode = ModeOf(node);
-        if (mode == ModeMuted)
+        var mode = ComfyWorkflowConverter.ModeOf(node);
+        if (mode == ComfyWorkflowConverter.ModeMuted)
         {
             return result;
         }
 
         var bindings = uiInputs.Select(i => HasLink(i["link"]) ? ResolveLink(scope, i["link"]!.ToString()) : null).ToList();
-        if (mode == ModeBypassed)
+        if (mode == ComfyWorkflowConverter.ModeBypassed)
         {
             // A bypassed container passes each output the input of the same type (the same slot first), as a bypassed node does.
             result = [.. uiOutputs.Select((output, slot) => uiInputs

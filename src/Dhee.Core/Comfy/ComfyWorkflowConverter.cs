@@ -15,8 +15,11 @@ namespace Dhee.Comfy;
 /// </summary>
 public static class ComfyWorkflowConverter
 {
-    private const int ModeMuted = 2;
-    private const int ModeBypassed = 4;
+    /// <summary>The editor's node mode for a muted node (dropped with everything only it feeds).</summary>
+    internal const int ModeMuted = 2;
+
+    /// <summary>The editor's node mode for a bypassed node (its inputs pass through to outputs of the same type).</summary>
+    internal const int ModeBypassed = 4;
     /// <summary>The values of the editor's <c>control_after_generate</c> widget (never sent to the server).</summary>
     internal static readonly HashSet<string> ControlValues = new(StringComparer.Ordinal) { "fixed", "increment", "decrement", "randomize" };
 
@@ -47,7 +50,7 @@ public static class ComfyWorkflowConverter
         foreach (var (id, node) in nodes.OrderBy(p => p.Key, Comparer<string>.Create(ComfyUiGraphFlattener.CompareIds)))
         {
             var type = node["type"]?.ToString() ?? string.Empty;
-            var mode = node["mode"] is JsonValue m && m.TryGetValue<int>(out var mv) ? mv : 0;
+            var mode = ModeOf(node);
             if (DroppedTypes.Contains(type) || type is "Reroute" or "PrimitiveNode" || mode is ModeMuted or ModeBypassed)
             {
                 continue;
@@ -213,7 +216,7 @@ public static class ComfyWorkflowConverter
         }
 
         var type = origin["type"]?.ToString();
-        var mode = origin["mode"] is JsonValue m && m.TryGetValue<int>(out var mv) ? mv : 0;
+        var mode = ModeOf(origin);
         if (type == "PrimitiveNode")
         {
             return origin["widgets_values"] is JsonArray wv && wv.Count > 0 ? Wrap(wv[0]?.DeepClone()) ?? JsonValue.Create((string?)null) : null;
@@ -243,6 +246,9 @@ public static class ComfyWorkflowConverter
 
         return new JsonArray(link.Origin, link.Slot);
     }
+
+    /// <summary>Reads a UI node's mode (0, always, when absent).</summary>
+    internal static int ModeOf(JsonObject node) => node["mode"] is JsonValue m && m.TryGetValue<int>(out var mv) ? mv : 0;
 
     private static JsonNode? Wrap(JsonNode? value) => value is JsonArray list ? new JsonObject { ["__value__"] = list } : value;
 }

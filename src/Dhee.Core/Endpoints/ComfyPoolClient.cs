@@ -66,24 +66,19 @@ internal sealed class ComfyPoolClient(ComfyPool pool) : IComfyClient
             {
                 result = Retitled(result, $"{result.Message}; the pool's overall timeout of {pool.Options.OverallTimeout} leaves no time to retry on another instance");
             }
-            else if (result.Status == ComfyPromptStatus.TimedOut)
+            else
             {
-                // A timed-out instance may be merely slow: another instance is a bonus, not a requirement.
                 ComfyPool.Member next;
                 try
                 {
                     next = await pool.PickAsync(_prompt!, _failed, cancellationToken).ConfigureAwait(false);
                 }
-                catch (ComfyException ex)
+                catch (ComfyException ex) when (result.Status == ComfyPromptStatus.TimedOut)
                 {
+                    // A timed-out instance may be merely slow: another instance is a bonus, not a requirement.
                     return Retitled(result, $"{result.Message}; no other instance to retry on ({ex.Message})");
                 }
 
-                result = await ResubmitAsync(next, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                var next = await pool.PickAsync(_prompt!, _failed, cancellationToken).ConfigureAwait(false);
                 result = await ResubmitAsync(next, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -91,7 +86,7 @@ internal sealed class ComfyPoolClient(ComfyPool pool) : IComfyClient
         if (_member is { } current && !_released)
         {
             // Success, or a failure of the workflow itself (not of the instance).
-            pool.Release(current, result.Status is ComfyPromptStatus.Lost or ComfyPromptStatus.TimedOut ? false : true);
+            pool.Release(current, result.Status is not (ComfyPromptStatus.Lost or ComfyPromptStatus.TimedOut));
             _released = true;
         }
 

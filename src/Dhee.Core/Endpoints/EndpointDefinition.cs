@@ -3,6 +3,8 @@ namespace Dhee.Endpoints;
 /// <summary>One named endpoint: where it is, how to authenticate, and its per-endpoint model aliases and class swaps.</summary>
 public sealed class EndpointDefinition
 {
+    private const string RunPodScheme = "runpod://";
+
     /// <summary>Gets or sets the address: <c>http(s)://host[:port][/sub/path][/api]</c>, <c>ws(s)://…</c>, or <c>runpod://&lt;endpoint id&gt;</c>.</summary>
     public required string Url { get; set; }
 
@@ -48,5 +50,8 @@ public sealed class EndpointDefinition
     /// <summary>Gets the kind, from the address scheme.</summary>
     public EndpointKind Kind => IsRunPodUrl(Url) ? EndpointKind.RunPod : EndpointKind.ComfyUI;
 
-    internal static bool IsRunPodUrl(string url) => url.StartsWith("runpod://", StringComparison.OrdinalIgnoreCase);
+    internal static bool IsRunPodUrl(string url) => url.StartsWith(RunPodScheme, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Gets the endpoint id of a <c>runpod://&lt;endpoint id&gt;</c> address (empty when it names none).</summary>
+    internal static string RunPodIdOf(string url) => url[RunPodScheme.Length..].Trim('/');
 }

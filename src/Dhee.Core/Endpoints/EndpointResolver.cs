@@ -32,8 +32,7 @@ public sealed class EndpointResolver
     public static string VariableFor(string name)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        var chars = name.Trim().Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray();
-        return "ENDPOINT_" + new string(chars);
+        return Variable(name, upperCase: true);
     }
 
     /// <summary>Resolves a name or address.</summary>
@@ -152,14 +151,17 @@ public sealed class EndpointResolver
     private (string Variable, string? Value) Lookup(string name, string suffix)
     {
         var upper = VariableFor(name) + suffix;
-        if (_environment(upper) is { Length: > 0 } value && !string.IsNullOrWhiteSpace(value))
+        if (_environment(upper) is { } value && !string.IsNullOrWhiteSpace(value))
         {
             return (upper, value);
         }
 
-        var written = "ENDPOINT_" + new string([.. name.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_')]) + suffix;
+        var written = Variable(name, upperCase: false) + suffix;
         return written != upper && _environment(written) is { } original && !string.IsNullOrWhiteSpace(original) ? (written, original) : (upper, null);
     }
+
+    private static string Variable(string name, bool upperCase)
+        => "ENDPOINT_" + new string([.. name.Trim().Select(c => !char.IsAsciiLetterOrDigit(c) ? '_' : upperCase ? char.ToUpperInvariant(c) : c)]);
 
     private static bool TryAddress(string url, string name, string source, [NotNullWhen(true)] out ResolvedEndpoint? endpoint, [NotNullWhen(false)] out string? error)
     {
@@ -211,7 +213,7 @@ public sealed class EndpointResolver
         {
             if (EndpointDefinition.IsRunPodUrl(member))
             {
-                if (string.IsNullOrWhiteSpace(member["runpod://".Length..].Trim('/')))
+                if (string.IsNullOrWhiteSpace(EndpointDefinition.RunPodIdOf(member)))
                 {
                     error = $"'{Utils.UrlRedaction.ForDisplay(member)}' names no RunPod endpoint id: use runpod://<endpoint id>";
                     return false;

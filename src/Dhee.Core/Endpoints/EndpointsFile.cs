@@ -73,17 +73,8 @@ public static class EndpointsFile
                     def = new EndpointDefinition { Url = Str(e, "url", source, at) ?? throw Missing(source, at, "url", "the ComfyUI address, for example http://127.0.0.1:8188") };
                     break;
                 case "runpod":
-                    def = new EndpointDefinition
-                    {
-                        Url = "runpod://" + (Str(e, "endpointId", source, at) ?? throw Missing(source, at, "endpointId", "the RunPod serverless endpoint id")),
-                        CredentialEnv = Str(e, "credentialEnv", source, at),
-                        UseRunSync = e["runsync"] is JsonValue rs && rs.GetValueKind() == JsonValueKind.True,
-                    };
-                    if (Str(e, "apiBase", source, at) is { } apiBase)
-                    {
-                        def.ApiBase = Uri.TryCreate(apiBase, UriKind.Absolute, out var uri) ? uri : throw new DheeConfigurationException($"{source}: {at}.apiBase '{apiBase}' is not an absolute URL; use for example https://api.runpod.ai/v2");
-                    }
-
+                    def = new EndpointDefinition { Url = "runpod://" + (Str(e, "endpointId", source, at) ?? throw Missing(source, at, "endpointId", "the RunPod serverless endpoint id")) };
+                    ReadRunPodSettings(def, e, source, at);
                     break;
                 case "pool":
                     var urls = e["urls"] is JsonArray list ? list.Select(u => u?.ToString()).Where(u => !string.IsNullOrWhiteSpace(u)).Select(u => u!).ToList() : [];
@@ -92,17 +83,13 @@ public static class EndpointsFile
                         throw Missing(source, at, "urls", "a list of ComfyUI addresses");
                     }
 
-                    def = new EndpointDefinition { Url = urls[0], CredentialEnv = Str(e, "credentialEnv", source, at), UseRunSync = e["runsync"] is JsonValue prs && prs.GetValueKind() == JsonValueKind.True };
+                    def = new EndpointDefinition { Url = urls[0] };
                     foreach (var u in urls.Skip(1))
                     {
                         def.PoolUrls.Add(u);
                     }
 
-                    if (Str(e, "apiBase", source, at) is { } poolApiBase)
-                    {
-                        def.ApiBase = Uri.TryCreate(poolApiBase, UriKind.Absolute, out var poolUri) ? poolUri : throw new DheeConfigurationException($"{source}: {at}.apiBase '{poolApiBase}' is not an absolute URL; use for example https://api.runpod.ai/v2");
-                    }
-
+                    ReadRunPodSettings(def, e, source, at); // for runpod:// members
                     break;
                 default:
                     throw new DheeConfigurationException($"{source}: {at}.kind is '{kind}'; use local, runpod or pool");
@@ -137,6 +124,16 @@ public static class EndpointsFile
         }
 
         return options;
+    }
+
+    private static void ReadRunPodSettings(EndpointDefinition def, JsonObject e, string source, string at)
+    {
+        def.CredentialEnv = Str(e, "credentialEnv", source, at);
+        def.UseRunSync = e["runsync"] is JsonValue rs && rs.GetValueKind() == JsonValueKind.True;
+        if (Str(e, "apiBase", source, at) is { } apiBase)
+        {
+            def.ApiBase = Uri.TryCreate(apiBase, UriKind.Absolute, out var uri) ? uri : throw new DheeConfigurationException($"{source}: {at}.apiBase '{apiBase}' is not an absolute URL; use for example https://api.runpod.ai/v2");
+        }
     }
 
     private static DheeConfigurationException Missing(string source, string at, string field, string what)

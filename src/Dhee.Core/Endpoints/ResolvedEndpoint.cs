@@ -13,5 +13,5 @@ public sealed record ResolvedEndpoint(string Name, EndpointDefinition Definition
     public string DisplayUrl => Utils.UrlRedaction.ForDisplay(Definition.Url);
 
     /// <summary>Gets the RunPod endpoint id for <c>runpod://</c> endpoints, else null.</summary>
-    public string? RunPodEndpointId => Kind == EndpointKind.RunPod ? Definition.Url["runpod://".Length..].Trim('/') : null;
+    public string? RunPodEndpointId => Kind == EndpointKind.RunPod ? EndpointDefinition.RunPodIdOf(Definition.Url) : null;
 }
